@@ -1,0 +1,1 @@
+"""The arena command: start, test and measure the three implementations side by side."""

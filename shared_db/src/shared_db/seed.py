@@ -45,9 +45,7 @@ def seed(database_url: str, n_items: int) -> SeedResult:
             " ON CONFLICT (username) DO NOTHING",
             [(name, password_hash) for name in usernames],
         )
-        cur.execute(
-            "SELECT id FROM users WHERE username = ANY(%s) ORDER BY username", (usernames,)
-        )
+        cur.execute("SELECT id FROM users WHERE username = ANY(%s) ORDER BY username", (usernames,))
         owner_ids = [row[0] for row in cur.fetchall()]
         cur.execute(
             "SELECT count(*) FROM items WHERE owner_id IN"

@@ -51,12 +51,8 @@ def upgrade() -> None:
         ),
         # The database backs the contract's rules, so no implementation can store what
         # the contract forbids, whatever its validation layer lets through.
-        sa.CheckConstraint(
-            "price_cents BETWEEN 0 AND 2147483647", name="items_price_cents_range"
-        ),
-        sa.CheckConstraint(
-            "char_length(name) BETWEEN 1 AND 100", name="items_name_length"
-        ),
+        sa.CheckConstraint("price_cents BETWEEN 0 AND 2147483647", name="items_price_cents_range"),
+        sa.CheckConstraint("char_length(name) BETWEEN 1 AND 100", name="items_name_length"),
     )
     op.create_index("ix_items_owner_id", "items", ["owner_id"])
 

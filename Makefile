@@ -1,0 +1,49 @@
+# The one entry point. `make demo` runs the main job, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Use uv from PATH, else the copy that `make uv` installs from PyPI into the user site.
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+ARENA := $(UV) run --locked arena
+
+.PHONY: help uv sync demo up down status test unit contract lint format typecheck
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+uv: ## Install uv from PyPI if it is missing
+	@$(UV) --version >/dev/null 2>&1 || { \
+		echo "uv not found: installing it with pip (python3 -m pip install --user uv)"; \
+		python3 -m pip install --user --quiet uv \
+		|| python3 -m pip install --user --quiet --break-system-packages uv; }
+
+sync: uv ## Install the workspace (all implementations) into .venv from uv.lock
+	@$(UV) sync --locked --quiet
+
+demo: sync ## Start all implementations on the embedded Postgres and walk through the API
+	@$(ARENA) demo
+
+up: sync ## Start all implementations in the background
+	@$(ARENA) up
+
+down: sync ## Stop the servers and the embedded Postgres
+	@$(ARENA) down
+
+status: sync ## Show what is running
+	@$(ARENA) status
+
+test: lint unit contract ## Every test: lint, unit tests, and the contract suite against each implementation
+
+unit: sync ## Unit tests (harness, schema drift per implementation); needs a database
+	@ARENA_TEST_ADMIN_URL="$$($(ARENA) db url)" $(UV) run --locked pytest -q
+
+contract: sync ## The black-box contract suite against every implementation
+	@$(ARENA) test
+
+lint: sync ## ruff check and format check
+	@$(UV) run --locked ruff check .
+	@$(UV) run --locked ruff format --check --quiet .
+
+format: sync ## Apply ruff's fixes and formatting
+	@$(UV) run --locked ruff check --fix .
+	@$(UV) run --locked ruff format .

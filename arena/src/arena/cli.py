@@ -1,0 +1,280 @@
+"""The ``arena`` command line: serve, up, down, status, test, demo, db."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from arena import contract, database, demo, servers
+from arena.project import Implementation, ProjectError, select, state_dir
+from shared_db import Settings, embedded, seed
+
+app = typer.Typer(
+    help="Start, test and measure the FastAPI, Flask and DRF implementations of one contract.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(
+    help="The database: embedded by default, or DATABASE_URL.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+console = Console()
+err = Console(stderr=True)
+
+ImplArg = Annotated[
+    list[str] | None, typer.Argument(help="fastapi, flask, drf (default: all of them)")
+]
+ServerOpt = Annotated[
+    str | None, typer.Option(help="Server to use (default: the implementation's own default).")
+]
+WorkersOpt = Annotated[int, typer.Option(min=1, help="Worker processes per server.")]
+
+# The unreachable-database instances used by the contract's health.database-down
+# tests listen this far above their implementation's port.
+DOWN_PORT_OFFSET = 100
+UNREACHABLE_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/unreachable"
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    try:
+        yield
+    except ProjectError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    if settings.uses_dev_secret:
+        err.print(
+            "[yellow]warning:[/] JWT_SECRET is the development default; "
+            "set JWT_SECRET to a long random value anywhere but your laptop."
+        )
+    return settings
+
+
+def _describe_database(settings: Settings, url: str) -> str:
+    where = "embedded Postgres" if not settings.database_url else "DATABASE_URL"
+    return f"{where} ({database.redacted(url)}, PostgreSQL {database.server_version(url)})"
+
+
+def _start(
+    impls: list[Implementation], settings: Settings, url: str, server: str | None, workers: int
+) -> list[servers.Running]:
+    """Start each implementation that is not already running; return what this call started."""
+    env = servers.server_env(settings, url)
+    started = []
+    for impl in impls:
+        if servers.find(impl.name):
+            console.print(f"{impl.name}: already running")
+            continue
+        servers.run_setup(impl, env)
+        running = servers.spawn(impl, env, server=server, workers=workers)
+        started.append(running)
+    for running in started:
+        seconds = servers.wait_ready(running)
+        console.print(
+            f"[green]{running.name}[/] ({running.server}) ready in {seconds:.2f} s at {running.url}"
+        )
+    return started
+
+
+@app.command()
+def serve(
+    impl: Annotated[str, typer.Argument(help="fastapi, flask or drf")],
+    port: Annotated[int | None, typer.Option(help="Port (default: the implementation's).")] = None,
+    server: ServerOpt = None,
+    workers: WorkersOpt = 1,
+) -> None:
+    """Run one implementation in the foreground on its production server."""
+    with _friendly_errors():
+        (chosen,) = select([impl])
+        settings = _settings()
+        url = database.ensure_migrated(settings)
+        env = servers.server_env(settings, url)
+        servers.run_setup(chosen, env)
+        port = port or chosen.port
+        command = servers.argv(chosen.server_command(server, servers.HOST, port, workers))
+        console.print(f"Database: {_describe_database(settings, url)}")
+        console.print(
+            f"Serving [bold]{chosen.name}[/] on http://{servers.HOST}:{port} "
+            f"(docs: http://{servers.HOST}:{port}/docs); Ctrl-C stops it."
+        )
+        sys.stdout.flush()
+        os.execve(command[0], command, env)  # noqa: S606 (the server replaces this process)
+
+
+@app.command()
+def up(
+    impls: ImplArg = None,
+    server: ServerOpt = None,
+    workers: WorkersOpt = 2,
+) -> None:
+    """Start implementations in the background and wait until each is healthy."""
+    with _friendly_errors():
+        settings = _settings()
+        url = database.ensure_migrated(settings)
+        console.print(f"Database: {_describe_database(settings, url)}")
+        _start(select(impls), settings, url, server, workers)
+        status()
+
+
+@app.command()
+def down() -> None:
+    """Stop every background server and the embedded Postgres."""
+    with _friendly_errors():
+        for running in servers.all_running():
+            servers.stop(running)
+            console.print(f"stopped {running.name}")
+        if embedded.stop(database.pgdata()):
+            console.print("stopped the embedded Postgres")
+
+
+@app.command()
+def status() -> None:
+    """Show what is running."""
+    with _friendly_errors():
+        table = Table(title="arena")
+        for column in ("name", "url", "server", "pid", "log"):
+            table.add_column(column)
+        for running in servers.all_running():
+            table.add_row(running.name, running.url, running.server, str(running.pid), running.log)
+        console.print(table)
+        settings = Settings()
+        if settings.database_url:
+            console.print(f"Database: DATABASE_URL ({database.redacted(settings.database_url)})")
+        else:
+            state = "running" if embedded.is_running(database.pgdata()) else "stopped"
+            console.print(f"Database: embedded Postgres, {state}")
+
+
+@app.command(
+    name="test", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def run_tests(
+    ctx: typer.Context,
+    impls: ImplArg = None,
+    server: ServerOpt = None,
+    workers: WorkersOpt = 2,
+    jobs: Annotated[int, typer.Option("-n", "--jobs", min=1, help="pytest-xdist processes.")] = 4,
+) -> None:
+    """Run the contract suite against each implementation (starting what is not running).
+
+    With several implementations, the cross-implementation tests run too. Extra
+    arguments after ``--`` go to pytest.
+    """
+    with _friendly_errors():
+        settings = _settings()
+        pg_was_running = embedded.is_running(database.pgdata())
+        url = database.ensure_migrated(settings)
+        chosen = select(impls)
+        if not chosen:
+            raise ProjectError("no implementation found to test")
+        started = _start(chosen, settings, url, server, workers)
+        down_env = servers.server_env(settings, UNREACHABLE_DATABASE_URL)
+        for impl in chosen:
+            started.append(
+                servers.spawn(
+                    impl,
+                    down_env,
+                    label=f"{impl.name}-nodb",
+                    port=impl.port + DOWN_PORT_OFFSET,
+                    server=server,
+                    workers=1,
+                )
+            )
+        try:
+            for running in started[-len(chosen) :]:
+                servers.wait_ready(running, expect=503)
+            targets = {
+                impl.name: running.url for impl in chosen if (running := servers.find(impl.name))
+            }
+            down_targets = {
+                impl.name: f"http://{servers.HOST}:{impl.port + DOWN_PORT_OFFSET}"
+                for impl in chosen
+            }
+            junit = state_dir() / "results" / "contract-junit.xml"
+            junit.parent.mkdir(exist_ok=True)
+            command = contract.pytest_command(targets, down_targets, junit, jobs, list(ctx.args))
+            code = contract.run_suite(
+                command, {"JWT_SECRET": settings.jwt_secret.get_secret_value()}
+            )
+            if junit.exists():
+                _print_grid(contract.summarise(junit, list(targets)))
+        finally:
+            for running in started:
+                servers.stop(running)
+            if not pg_was_running and not settings.database_url:
+                embedded.stop(database.pgdata())
+        raise typer.Exit(code)
+
+
+def _print_grid(outcomes: dict[str, contract.Outcome]) -> None:
+    table = Table(title="contract suite")
+    for column in ("implementation", "passed", "failed", "skipped", "verdict"):
+        table.add_column(column)
+    for name, outcome in outcomes.items():
+        verdict = "[green]PASS[/]" if outcome.ok else "[red]FAIL[/]"
+        table.add_row(name, str(outcome.passed), str(outcome.failed), str(outcome.skipped), verdict)
+    console.print(table)
+
+
+@app.command(name="demo")
+def run_demo(
+    items: Annotated[int, typer.Option(help="Seed items to create.")] = 1000,
+) -> None:
+    """Bring everything up, seed data, walk through the API, and leave the servers running."""
+    with _friendly_errors():
+        settings = _settings()
+        url = database.ensure_migrated(settings)
+        console.print(f"Database: {_describe_database(settings, url)}")
+        result = seed.seed(url, items)
+        console.print(f"Seeded {result.items_total} items ({result.items_added} new).")
+        impls = select(None)
+        _start(impls, settings, url, None, 2)
+        running = [found for impl in impls if (found := servers.find(impl.name))]
+        demo.walkthrough(console, running, impls)
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply the Alembic migrations (the shared schema)."""
+    with _friendly_errors():
+        settings = Settings()
+        url = database.ensure_migrated(settings)
+        console.print(f"Migrated {_describe_database(settings, url)} to head.")
+
+
+@db_app.command("seed")
+def db_seed(n: Annotated[int, typer.Argument(min=1, help="Seed items to have.")]) -> None:
+    """Top the deterministic seed data up to N items."""
+    with _friendly_errors():
+        url = database.ensure_migrated(Settings())
+        result = seed.seed(url, n)
+        console.print(
+            f"{result.items_total} seed items ({result.items_added} added) "
+            f"owned by {result.users} seed users (password: {seed.SEED_PASSWORD})."
+        )
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the database URL (starting the embedded Postgres if needed)."""
+    with _friendly_errors():
+        print(database.ensure_url(Settings()))
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded Postgres."""
+    with _friendly_errors():
+        stopped = embedded.stop(database.pgdata())
+        console.print("stopped" if stopped else "not running")

@@ -1,0 +1,92 @@
+"""Where things are: the repository, its state directory, and each implementation's declaration.
+
+Every implementation declares how it is served in its own ``pyproject.toml``
+under ``[tool.arena]``; this module reads those declarations, so the harness
+has no per-framework branches.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+IMPLEMENTATIONS = ("fastapi", "flask", "drf")
+
+
+class ProjectError(RuntimeError):
+    """The harness cannot run as asked; the message says why and what to do."""
+
+
+@cache
+def root() -> Path:
+    """The repository root: ``ARENA_ROOT``, or the nearest parent holding the uv workspace."""
+    if env_root := os.environ.get("ARENA_ROOT"):
+        return Path(env_root).resolve()
+    for candidate in (Path.cwd(), *Path.cwd().parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and "[tool.uv.workspace]" in pyproject.read_text():
+            return candidate
+    raise ProjectError("run arena inside the repository (or set ARENA_ROOT to it)")
+
+
+def state_dir() -> Path:
+    """Git-ignored local state: embedded Postgres data, logs, pid files, results."""
+    path = root() / ".arena"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Implementation:
+    name: str
+    port: int
+    app_module: str
+    default_server: str
+    servers: dict[str, str]
+    setup: list[str] = field(default_factory=list)
+    demo_notes: list[str] = field(default_factory=list)
+
+    def server_command(self, server: str | None, host: str, port: int, workers: int) -> str:
+        chosen = server or self.default_server
+        if chosen not in self.servers:
+            known = ", ".join(sorted(self.servers))
+            raise ProjectError(
+                f"{self.name} cannot be served by {chosen!r}; choose one of: {known}"
+            )
+        return self.servers[chosen].format(host=host, port=port, workers=workers)
+
+
+def implementation(name: str) -> Implementation:
+    if name not in IMPLEMENTATIONS:
+        raise ProjectError(
+            f"unknown implementation {name!r}; choose from {', '.join(IMPLEMENTATIONS)}"
+        )
+    pyproject = root() / f"impl_{name}" / "pyproject.toml"
+    if not pyproject.is_file():
+        raise ProjectError(f"{pyproject.relative_to(root())} is missing")
+    declared = tomllib.loads(pyproject.read_text())["tool"]["arena"]
+    return Implementation(
+        name=name,
+        port=int(declared["port"]),
+        app_module=declared["app_module"],
+        default_server=declared["default_server"],
+        servers=dict(declared["servers"]),
+        setup=list(declared.get("setup", [])),
+        demo_notes=list(declared.get("demo_notes", [])),
+    )
+
+
+def available() -> list[Implementation]:
+    """Every implementation present in this checkout, in the canonical order."""
+    return [
+        implementation(name)
+        for name in IMPLEMENTATIONS
+        if (root() / f"impl_{name}" / "pyproject.toml").is_file()
+    ]
+
+
+def select(names: list[str] | None) -> list[Implementation]:
+    return [implementation(name) for name in names] if names else available()

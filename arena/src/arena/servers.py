@@ -1,0 +1,198 @@
+"""Start, find and stop implementation servers running in the background.
+
+Each running server leaves a small JSON record in ``.arena/run/`` (pid, url,
+server) and writes its output to ``.arena/logs/``; that is all ``status`` and
+``down`` need.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+
+from arena.project import Implementation, ProjectError, root, state_dir
+from shared_db import Settings
+
+HOST = "127.0.0.1"
+READY_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Running:
+    name: str
+    pid: int
+    url: str
+    server: str
+    log: str
+
+
+def _run_dir() -> Path:
+    path = state_dir() / "run"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def log_path(name: str) -> Path:
+    path = state_dir() / "logs"
+    path.mkdir(exist_ok=True)
+    return path / f"{name}.log"
+
+
+def server_env(settings: Settings, database_url: str) -> dict[str, str]:
+    """The environment every implementation receives: the shared settings, nothing else."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        JWT_SECRET=settings.jwt_secret.get_secret_value(),
+        JWT_TTL_SECONDS=str(settings.jwt_ttl_seconds),
+        DB_POOL_SIZE=str(settings.db_pool_size),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def argv(command: str) -> list[str]:
+    """Split a declared command; resolve its program in this virtualenv first."""
+    parts = shlex.split(command)
+    bindir = Path(sys.executable).parent
+    if parts[0] == "python":
+        parts[0] = sys.executable
+    elif (bindir / parts[0]).exists():
+        parts[0] = str(bindir / parts[0])
+    return parts
+
+
+def run_setup(impl: Implementation, env: dict[str, str]) -> None:
+    for command in impl.setup:
+        result = subprocess.run(argv(command), env=env, cwd=root(), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ProjectError(
+                f"{impl.name}: setup step `{command}` failed (exit {result.returncode}):\n"
+                f"{(result.stdout + result.stderr).strip()[-2000:]}"
+            )
+
+
+def spawn(
+    impl: Implementation,
+    env: dict[str, str],
+    *,
+    label: str | None = None,
+    port: int | None = None,
+    server: str | None = None,
+    workers: int = 2,
+) -> Running:
+    """Start a server in its own session (so ``down`` can stop its whole process group)."""
+    name = label or impl.name
+    port = port or impl.port
+    if port_in_use(port):
+        raise ProjectError(
+            f"port {port} is already in use; stop what uses it or pass --port (for {name})"
+        )
+    command = impl.server_command(server, HOST, port, workers)
+    log = log_path(name)
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            argv(command),
+            env=env,
+            cwd=root(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    running = Running(
+        name=name,
+        pid=process.pid,
+        url=f"http://{HOST}:{port}",
+        server=server or impl.default_server,
+        log=str(log.relative_to(root())),
+    )
+    (_run_dir() / f"{name}.json").write_text(json.dumps(asdict(running)))
+    return running
+
+
+def wait_ready(
+    running: Running, timeout: float = READY_TIMEOUT_SECONDS, expect: int = 200
+) -> float:
+    """Poll ``/health`` until it answers ``expect``; return the seconds it took."""
+    started = time.monotonic()
+    deadline = started + timeout
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if not psutil.pid_exists(running.pid) or _is_zombie(running.pid):
+                raise ProjectError(
+                    f"{running.name} exited during start-up; see {running.log}:\n{_tail(running)}"
+                )
+            try:
+                if client.get(f"{running.url}/health").status_code == expect:
+                    return time.monotonic() - started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+    raise ProjectError(
+        f"{running.name} did not answer {expect} on {running.url}/health within {timeout:.0f} s;"
+        f" see {running.log}:\n{_tail(running)}"
+    )
+
+
+def find(name: str) -> Running | None:
+    record = _run_dir() / f"{name}.json"
+    if not record.exists():
+        return None
+    running = Running(**json.loads(record.read_text()))
+    if psutil.pid_exists(running.pid) and not _is_zombie(running.pid):
+        return running
+    record.unlink()
+    return None
+
+
+def all_running() -> list[Running]:
+    names = sorted(path.stem for path in _run_dir().glob("*.json"))
+    return [running for name in names if (running := find(name))]
+
+
+def stop(running: Running, timeout: float = 10.0) -> None:
+    """SIGTERM the server's process group, then SIGKILL what is left after ``timeout``."""
+    try:
+        os.killpg(running.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and psutil.pid_exists(running.pid):
+            if _is_zombie(running.pid):
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(running.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    (_run_dir() / f"{running.name}.json").unlink(missing_ok=True)
+
+
+def port_in_use(port: int) -> bool:
+    return any(
+        conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN
+        for conn in psutil.net_connections(kind="tcp")
+    )
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _tail(running: Running, lines: int = 20) -> str:
+    path = root() / running.log
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,0 +1,29 @@
+import pytest
+
+from shared_db import ConfigurationError, Settings
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/app")
+    monkeypatch.setenv("JWT_SECRET", "s" * 40)
+    monkeypatch.setenv("JWT_TTL_SECONDS", "60")
+    settings = Settings()
+    assert settings.database_url == "postgresql://u@db/app"
+    assert settings.jwt_secret.get_secret_value() == "s" * 40
+    assert settings.jwt_ttl_seconds == 60
+    assert not settings.uses_dev_secret
+
+
+def test_the_development_secret_is_flagged(monkeypatch):
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    assert Settings().uses_dev_secret
+
+
+def test_a_missing_database_url_explains_itself():
+    with pytest.raises(ConfigurationError, match="arena serve"):
+        Settings(database_url=None).require_database_url()
+
+
+def test_ttl_must_be_positive():
+    with pytest.raises(ValueError, match="greater than 0"):
+        Settings(jwt_ttl_seconds=0)
