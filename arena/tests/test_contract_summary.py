@@ -4,8 +4,8 @@ NAMES = ["fastapi", "flask", "drf"]
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest">
-  <testcase classname="contract_tests.test_items" name="test_price_is_integer_only[fastapi-string]"/>
-  <testcase classname="contract_tests.test_items" name="test_price_is_integer_only[flask-string]">
+  <testcase classname="contract_tests.test_items" name="test_price_int_only[fastapi-string]"/>
+  <testcase classname="contract_tests.test_items" name="test_price_int_only[flask-string]">
     <failure message="expected 422">...</failure>
   </testcase>
   <testcase classname="contract_tests.test_health" name="test_health_ok[drf]"/>

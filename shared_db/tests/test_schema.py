@@ -61,7 +61,7 @@ def test_seeding_is_deterministic_and_idempotent(migrated_database_url):
     assert (again.items_added, again.items_total) == (0, 250)
     with psycopg.connect(libpq_url(migrated_database_url)) as conn:
         row = conn.execute(
-            "SELECT i.name, i.price_cents, u.username FROM items i JOIN users u ON u.id = i.owner_id"
-            " ORDER BY i.id OFFSET 7 LIMIT 1"
+            "SELECT i.name, i.price_cents, u.username"
+            " FROM items i JOIN users u ON u.id = i.owner_id ORDER BY i.id OFFSET 7 LIMIT 1"
         ).fetchone()
     assert row == ("Seed item 000007", (7 * 7919) % 100_000, "seed_00001")

@@ -1,4 +1,4 @@
-"""Test helper: a throw-away database, migrated or empty, on any server we may create databases on."""
+"""Test helper: a throw-away database (migrated or empty) on a server that allows CREATE DATABASE."""
 
 from __future__ import annotations
 
