@@ -1,4 +1,4 @@
-"""Test helper: a throw-away database (migrated or empty) on a server that allows CREATE DATABASE."""
+"""Test helper: a throw-away database, migrated or empty, where CREATE DATABASE is allowed."""
 
 from __future__ import annotations
 
