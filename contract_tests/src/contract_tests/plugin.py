@@ -1,0 +1,143 @@
+"""Command-line options and the ``contract`` marker for the contract suite.
+
+This module is registered as a pytest plugin (entry point ``contract``), so it is
+loaded by every pytest run in an environment where the suite is installed. It
+therefore only declares options and the marker; the fixtures and the
+parametrisation live in the package's ``conftest.py``, which pytest loads only
+when it collects the suite itself. Other test runs never see them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# The project's development secret, repeated here on purpose: the suite talks to
+# servers over HTTP only and must not import the project's own packages.
+DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+BASE_URLS_ENV = "CONTRACT_BASE_URLS"
+DOWN_BASE_URLS_ENV = "CONTRACT_DOWN_BASE_URLS"
+JWT_SECRET_ENV = "JWT_SECRET"
+DEFAULT_NAME = "impl"
+
+USAGE = (
+    "the contract suite needs the base URL of at least one running server: "
+    "pass --base-url NAME=URL (repeatable, e.g. --base-url fastapi=http://127.0.0.1:8001) "
+    f"or set {BASE_URLS_ENV}=name=url,name=url"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One server under test: a short name (used in test ids) and its base URL."""
+
+    name: str
+    url: str
+
+
+def parse_targets(values: list[str], option: str) -> list[Target]:
+    """Turn ``NAME=URL`` (or a bare URL) values into targets with unique names."""
+    targets: list[Target] = []
+    for raw in values:
+        value = raw.strip()
+        if not value:
+            continue
+        name, sep, url = value.partition("=")
+        if not sep or "://" in name:
+            name, url = DEFAULT_NAME, value
+        name, url = name.strip(), url.strip().rstrip("/")
+        if not name or not url.startswith(("http://", "https://")):
+            raise pytest.UsageError(
+                f"{option} {raw!r}: expected NAME=URL with an http(s) URL, "
+                "e.g. fastapi=http://127.0.0.1:8001"
+            )
+        if any(t.name == name for t in targets):
+            raise pytest.UsageError(f"{option}: the name {name!r} is given twice")
+        targets.append(Target(name, url))
+    return targets
+
+
+def _option_or_env(config: pytest.Config, dest: str, env: str) -> list[str]:
+    given: list[str] | None = config.getoption(dest)
+    if given:
+        return given
+    return os.environ.get(env, "").split(",")
+
+
+def base_targets(config: pytest.Config) -> list[Target]:
+    return parse_targets(_option_or_env(config, "contract_base_urls", BASE_URLS_ENV), "--base-url")
+
+
+def down_targets(config: pytest.Config) -> list[Target]:
+    return parse_targets(
+        _option_or_env(config, "contract_down_base_urls", DOWN_BASE_URLS_ENV), "--down-base-url"
+    )
+
+
+def jwt_secret(config: pytest.Config) -> str:
+    given: str | None = config.getoption("contract_jwt_secret")
+    return given or os.environ.get(JWT_SECRET_ENV) or DEV_JWT_SECRET
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract", "API contract suite (contract_tests)")
+    group.addoption(
+        "--base-url",
+        action="append",
+        dest="contract_base_urls",
+        default=[],
+        metavar="NAME=URL",
+        help=(
+            "a server to test, e.g. fastapi=http://127.0.0.1:8001 (repeatable; a bare URL "
+            f"is named '{DEFAULT_NAME}'). Fallback: env {BASE_URLS_ENV}=name=url,name=url."
+        ),
+    )
+    group.addoption(
+        "--down-base-url",
+        action="append",
+        dest="contract_down_base_urls",
+        default=[],
+        metavar="NAME=URL",
+        help=(
+            "a server started against an unreachable database, for the health.database-down "
+            f"tests (repeatable). Fallback: env {DOWN_BASE_URLS_ENV}."
+        ),
+    )
+    group.addoption(
+        "--jwt-secret",
+        dest="contract_jwt_secret",
+        default=None,
+        metavar="SECRET",
+        help=f"the servers' JWT_SECRET (default: env {JWT_SECRET_ENV}, else the dev default).",
+    )
+
+
+def collects_suite(config: pytest.Config) -> bool:
+    """Whether the command line points at this package (or a directory holding it)."""
+    package = Path(__file__).resolve().parent
+    for arg in config.args:
+        target = arg.split("::", 1)[0]
+        if config.option.pyargs and (
+            target == "contract_tests" or target.startswith("contract_tests.")
+        ):
+            return True
+        path = (config.invocation_params.dir / target).resolve()
+        if path == package or path in package.parents or package in path.parents:
+            return True
+    return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "contract(*rule_ids): the docs/contract.md rule(s) a contract test checks",
+    )
+    # Fail before any collection (and before pytest-xdist starts workers) when the
+    # suite is requested without a server to test; conftest.py checks again for
+    # command lines this cannot recognise.
+    if not config.option.help and collects_suite(config) and not base_targets(config):
+        raise pytest.UsageError(USAGE)

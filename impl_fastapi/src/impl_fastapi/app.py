@@ -1,0 +1,67 @@
+"""The application factory: ``uvicorn --factory impl_fastapi.app:create_app``.
+
+Nothing is built at import time. The engine is made in the lifespan (opening no
+connection, so the server starts even when the database is down) and disposed
+on shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypedDict
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from impl_fastapi.db import create_engine, create_sessionmaker
+from impl_fastapi.middleware import BodySizeLimit
+from impl_fastapi.problems import add_problem_schemas, install_problem_handlers
+from impl_fastapi.routes import auth, health, items, users
+from shared_db import Settings
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+class State(TypedDict):
+    """Per-process state handed to every request as ``request.state``."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[State]:
+    engine = create_engine(app.state.settings)
+    try:
+        yield {"sessionmaker": create_sessionmaker(engine)}
+    finally:
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Framework Arena API (FastAPI)",
+        version="1.0.0",
+        summary="Users, tokens and items: the shared contract, served by FastAPI.",
+        lifespan=lifespan,
+        # The contract treats /items/ as an unknown path, never a redirect.
+        redirect_slashes=False,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.state.settings = settings if settings is not None else Settings()
+    install_problem_handlers(app)
+    routers = [health.router, auth.router, users.router, items.router]
+    for router in routers:
+        app.include_router(router)
+    app.state.api_routes = [
+        route for router in routers for route in router.routes if isinstance(route, APIRoute)
+    ]
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_problem_schemas(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

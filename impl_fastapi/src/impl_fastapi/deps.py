@@ -1,0 +1,99 @@
+"""Dependencies, wrapped in ``Annotated`` aliases so route signatures read like prose."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from impl_fastapi.models import Item, User
+from impl_fastapi.security import BIGINT_MAX, InvalidTokenError, decode_access_token
+from shared_db import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.state.sessionmaker() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+# auto_error=False: a missing or non-Bearer header must be our 401 (with
+# WWW-Authenticate), not the 403 older FastAPI versions answer.
+bearer_scheme = HTTPBearer(auto_error=False)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+async def get_current_user(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> User:
+    if credentials is None:
+        raise _unauthorized("A Bearer token is required.")
+    try:
+        user_id = decode_access_token(
+            credentials.credentials, secret=settings.jwt_secret.get_secret_value()
+        )
+    except InvalidTokenError as exc:
+        raise _unauthorized("The token is invalid or expired.") from exc
+    user = await session.get(User, user_id)
+    if user is None:
+        raise _unauthorized("The token's user does not exist.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_item(item_id: int, session: SessionDep) -> Item:
+    # The path only matches digits; ids beyond the BIGINT column are simply not found
+    # (the database would otherwise reject the parameter).
+    item = await session.get(Item, item_id) if item_id <= BIGINT_MAX else None
+    if item is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"Item {item_id} does not exist.")
+    return item
+
+
+async def get_owned_item(user: CurrentUser, item: Annotated[Item, Depends(get_item)]) -> Item:
+    """The one ownership check: only the owner may change or delete an item."""
+    if item.owner_id != user.id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="You do not own this item.")
+    return item
+
+
+ItemDep = Annotated[Item, Depends(get_item)]
+OwnedItem = Annotated[Item, Depends(get_owned_item)]
+
+
+async def require_json_body(request: Request) -> None:
+    """415 unless the body is declared ``application/json``; 400 when it is empty.
+
+    FastAPI parses any ``application/*+json`` and hands other bodies to validation
+    as bytes (a 422); the contract accepts only ``application/json``. It also
+    reports an empty body as a missing field, where the contract sees malformed JSON.
+    """
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="Send the body as application/json."
+        )
+    if not await request.body():
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="The request body is empty.")
+
+
+JSONBody = Depends(require_json_body)

@@ -1,0 +1,50 @@
+"""A pure ASGI guard for the contract's 64 KiB body limit.
+
+FastAPI's own ``max_body_size`` answers with a plain-text 413 (and replaces any
+response to a request whose ``Content-Length`` is too large), so it cannot give
+the problem body the contract requires.
+"""
+
+from __future__ import annotations
+
+from fastapi import HTTPException, status
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from impl_fastapi.problems import problem
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            # Refused from the header alone: the body is never read, so the connection
+            # cannot carry another request (some servers would otherwise try).
+            response = problem(413, detail=self._detail, headers={"Connection": "close"})
+            await response(scope, receive, send)
+            return
+
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            # A body without Content-Length (chunked) is counted as it arrives.
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=self._detail)
+            return message
+
+        await self.app(scope, receive_within_limit, send)
+
+    @property
+    def _detail(self) -> str:
+        return f"The request body is larger than {self.max_bytes} bytes."

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BeforeValidator
+from sqlalchemy import func, select
+
+from impl_fastapi.deps import CurrentUser, ItemDep, JSONBody, OwnedItem, SessionDep
+from impl_fastapi.models import Item
+from impl_fastapi.problems import problem_responses
+from impl_fastapi.schemas import INT32_MAX, ItemCreate, ItemRead, ItemUpdate
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+# Starlette's ``int`` convertor matches digits only, so "abc" or "-1" reach no route
+# and get the 404 the contract asks for, where an ``int`` parameter would give 422.
+ITEM_PATH = "/{item_id:int}"
+
+
+def _plain_integer(value: object) -> object:
+    # Pydantic's lax int also takes "5.0", " 5" and "5_0"; a query integer is digits.
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+        raise ValueError("must be an integer")
+    return value
+
+
+QueryInt = Annotated[int, BeforeValidator(_plain_integer)]
+
+
+@router.get("", response_model=list[ItemRead], responses=problem_responses(422, 503))
+async def list_items(
+    session: SessionDep,
+    response: Response,
+    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 20,
+    offset: Annotated[QueryInt, Query(ge=0, le=INT32_MAX)] = 0,
+) -> Sequence[Item]:
+    # Two statements rather than count(*) OVER (): a page past the end has no row
+    # to carry the window total, and X-Total-Count is still required there.
+    total = await session.scalar(select(func.count()).select_from(Item))
+    items = await session.scalars(select(Item).order_by(Item.id).limit(limit).offset(offset))
+    response.headers["X-Total-Count"] = str(total)
+    return items.all()
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ItemRead,
+    dependencies=[JSONBody],
+    responses=problem_responses(400, 401, 413, 415, 422, 503),
+)
+async def create_item(
+    body: ItemCreate, user: CurrentUser, session: SessionDep, request: Request, response: Response
+) -> Item:
+    item = Item(name=body.name, price_cents=body.price_cents, owner_id=user.id)
+    session.add(item)
+    await session.commit()
+    response.headers["Location"] = request.app.url_path_for("retrieve_item", item_id=item.id)
+    return item
+
+
+@router.get(ITEM_PATH, response_model=ItemRead, responses=problem_responses(404, 503))
+async def retrieve_item(item: ItemDep) -> Item:
+    return item
+
+
+@router.patch(
+    ITEM_PATH,
+    response_model=ItemRead,
+    dependencies=[JSONBody],
+    responses=problem_responses(400, 401, 403, 404, 413, 415, 422, 503),
+)
+async def update_item(body: ItemUpdate, item: OwnedItem, session: SessionDep) -> Item:
+    # Only members actually sent; {} changes nothing.
+    for field, value in body.model_dump(exclude_unset=True).items():
+        setattr(item, field, value)
+    await session.commit()
+    return item
+
+
+@router.delete(
+    ITEM_PATH,
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 503),
+)
+async def delete_item(item: OwnedItem, session: SessionDep) -> None:
+    await session.delete(item)
+    await session.commit()

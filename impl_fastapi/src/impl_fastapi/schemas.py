@@ -1,0 +1,126 @@
+"""Request and response shapes, named after the contract.
+
+Requests are strict (``extra="forbid"``, no type coercion) because the contract
+rejects what Pydantic would happily coerce: ``"5"`` or ``5.0`` for an integer,
+unknown or read-only members. Responses carry exactly the contract's members.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictInt,
+    field_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+INT32_MAX = 2_147_483_647
+
+
+def _format_timestamp(value: datetime) -> str:
+    # Always six fractional digits and a literal Z, so all three implementations
+    # return byte-identical values for the same row.
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Timestamp = Annotated[datetime, PlainSerializer(_format_timestamp, return_type=str)]
+
+
+def _require_unicode_scalars(value: str) -> str:
+    # JSON's \ud800 escape yields a lone surrogate, which no UTF-8 text (a stored
+    # name, a hashed password) can hold.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must not contain lone surrogates") from None
+    return value
+
+
+# A JSON string and nothing else (no coercion from numbers), encodable as UTF-8.
+Text = Annotated[str, Field(strict=True), AfterValidator(_require_unicode_scalars)]
+
+
+def _check_item_name(value: str) -> str:
+    if value.isspace():
+        raise ValueError("must not be only whitespace")
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("must not contain control characters")
+    return value  # stored exactly as sent: no trimming
+
+
+ItemName = Annotated[Text, Field(min_length=1, max_length=100), AfterValidator(_check_item_name)]
+PriceCents = Annotated[StrictInt, Field(ge=0, le=INT32_MAX)]
+Username = Annotated[Text, Field(pattern=r"^[a-z0-9_.-]{3,32}$")]
+Password = Annotated[Text, Field(min_length=8, max_length=128)]
+
+
+class RequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(RequestBody):
+    username: Username
+    password: Password
+
+
+class TokenRequest(RequestBody):
+    # Any strings: a username that could never register simply fails with 401.
+    username: Text
+    password: Text
+
+
+class ItemCreate(RequestBody):
+    name: ItemName
+    price_cents: PriceCents
+
+
+class ItemUpdate(RequestBody):
+    """Any subset of the members. ``None`` only means "not sent": an explicit
+    ``null`` is rejected, and the handler applies ``model_fields_set`` alone."""
+
+    name: ItemName | SkipJsonSchema[None] = None
+    price_cents: PriceCents | SkipJsonSchema[None] = None
+
+    @field_validator("name", "price_cents", mode="before")
+    @classmethod
+    def _reject_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("must not be null")
+        return value
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    created_at: Timestamp
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    price_cents: int
+    owner_id: int
+    created_at: Timestamp
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name, not a secret)
+    expires_in: int
+
+
+class HealthRead(BaseModel):
+    status: Literal["ok"] = "ok"
+    database: Literal["ok"] = "ok"

@@ -1,0 +1,48 @@
+"""``create_app`` builds an app without touching the database."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from impl_fastapi.app import create_app
+from shared_db import ConfigurationError, Settings
+
+
+def test_factory_builds_without_a_database() -> None:
+    settings = Settings(database_url=None, jwt_secret="factory-test-secret-0123456789abcdef")
+    app = create_app(settings)
+    assert isinstance(app, FastAPI)
+    assert app.state.settings is settings
+
+
+def test_factory_reads_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://example.invalid/arena")
+    monkeypatch.setenv("JWT_TTL_SECONDS", "60")
+    settings: Settings = create_app().state.settings
+    assert settings.database_url == "postgresql://example.invalid/arena"
+    assert settings.jwt_ttl_seconds == 60
+
+
+def test_startup_succeeds_while_the_database_is_unreachable(client: TestClient) -> None:
+    # The fixture has already run the lifespan against a refused port.
+    assert client.get("/openapi.json").status_code == 200
+
+
+def test_startup_without_database_url_fails_clearly() -> None:
+    app = create_app(Settings(database_url=None))
+    with pytest.raises(ConfigurationError, match="DATABASE_URL"), TestClient(app):
+        pass
+
+
+def test_openapi_documents_the_contract(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    assert document["openapi"].startswith("3.")
+    assert {"/health", "/auth/register", "/auth/token", "/me", "/items", "/items/{item_id}"} <= set(
+        document["paths"]
+    )
+    schemes = document["components"]["securitySchemes"].values()
+    assert {"type": "http", "scheme": "bearer"} in list(schemes)
+    assert "Problem" in document["components"]["schemas"]
+    assert client.get("/docs").headers["content-type"].startswith("text/html")
