@@ -20,7 +20,14 @@ import httpx
 import pytest
 
 from contract_tests import support
-from contract_tests.plugin import USAGE, Target, base_targets, down_targets, jwt_secret
+from contract_tests.plugin import (
+    USAGE,
+    Target,
+    base_targets,
+    down_targets,
+    jwt_secret,
+    jwt_ttl,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CLIENT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -53,12 +60,15 @@ class ClientPool:
                 timeout=CLIENT_TIMEOUT,
                 cookies=CookieJar(policy=_RefuseCookies()),
             )
+            problem = None
             try:
                 client.get("/health")
             except httpx.TransportError as exc:
+                problem = repr(exc)
+            if problem is not None:
                 client.close()
                 pytest.fail(
-                    f"cannot reach {target.name} at {target.url} ({exc!r}); start the server "
+                    f"cannot reach {target.name} at {target.url} ({problem}); start the server "
                     "or correct --base-url",
                     pytrace=False,
                 )
@@ -130,6 +140,12 @@ def _contract_rules(request: pytest.FixtureRequest) -> Iterator[None]:
 def secret(pytestconfig: pytest.Config) -> str:
     """The servers' JWT secret, for decoding issued tokens and forging bad ones."""
     return jwt_secret(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def token_lifetime(pytestconfig: pytest.Config) -> int:
+    """The servers' configured JWT_TTL_SECONDS, which every expires_in must equal."""
+    return jwt_ttl(pytestconfig)
 
 
 @pytest.fixture(scope="session")

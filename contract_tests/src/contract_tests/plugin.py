@@ -22,6 +22,9 @@ DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 BASE_URLS_ENV = "CONTRACT_BASE_URLS"
 DOWN_BASE_URLS_ENV = "CONTRACT_DOWN_BASE_URLS"
 JWT_SECRET_ENV = "JWT_SECRET"
+JWT_TTL_ENV = "JWT_TTL_SECONDS"
+# The servers' default token lifetime, like DEV_JWT_SECRET repeated from the project.
+DEFAULT_JWT_TTL = 3600
 DEFAULT_NAME = "impl"
 
 USAGE = (
@@ -83,6 +86,15 @@ def jwt_secret(config: pytest.Config) -> str:
     return given or os.environ.get(JWT_SECRET_ENV) or DEV_JWT_SECRET
 
 
+def jwt_ttl(config: pytest.Config) -> int:
+    given: str | None = config.getoption("contract_jwt_ttl") or os.environ.get(JWT_TTL_ENV)
+    if not given:
+        return DEFAULT_JWT_TTL
+    if not given.isdigit() or int(given) <= 0:
+        raise pytest.UsageError(f"--jwt-ttl / {JWT_TTL_ENV}: expected seconds, got {given!r}")
+    return int(given)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "API contract suite (contract_tests)")
     group.addoption(
@@ -113,6 +125,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="SECRET",
         help=f"the servers' JWT_SECRET (default: env {JWT_SECRET_ENV}, else the dev default).",
+    )
+    group.addoption(
+        "--jwt-ttl",
+        dest="contract_jwt_ttl",
+        default=None,
+        metavar="SECONDS",
+        help=(
+            f"the servers' JWT_TTL_SECONDS, the expected expires_in (default: env {JWT_TTL_ENV}, "
+            f"else {DEFAULT_JWT_TTL})."
+        ),
     )
 
 

@@ -309,7 +309,8 @@ def _check_members(obj: object, members: frozenset[str], what: str, where: str) 
     if not isinstance(obj, dict) or set(obj) != members:
         got = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
         raise AssertionError(
-            f"{where}: a {what} has exactly the members {sorted(members)} "
+            f"{where}: {'an' if what[0] in 'AEIOU' else 'a'} {what} has exactly the members "
+            f"{sorted(members)} "
             f"(general.exact-members); got {got}: {_snippet(json.dumps(obj), 300)}"
             f"{_rules_suffix()}"
         )

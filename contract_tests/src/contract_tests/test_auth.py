@@ -226,7 +226,9 @@ def test_taken_username_keeps_its_password(client: httpx.Client, new_user: suppo
 
 
 @pytest.mark.contract("auth.token.issued", "auth.jwt.claims")
-def test_token_is_issued(client: httpx.Client, new_user: support.Account, secret: str) -> None:
+def test_token_is_issued(
+    client: httpx.Client, new_user: support.Account, secret: str, token_lifetime: int
+) -> None:
     response = client.post(
         "/auth/token", json={"username": new_user.username, "password": new_user.password}
     )
@@ -235,7 +237,11 @@ def test_token_is_issued(client: httpx.Client, new_user: support.Account, secret
     assert isinstance(body["access_token"], str), body
     assert body["token_type"] == "bearer", f'token_type must be "bearer"; got {body}'
     assert type(body["expires_in"]) is int, f"expires_in must be a JSON integer; got {body}"
-    assert body["expires_in"] > 0, f"expires_in must be positive; got {body}"
+    assert body["expires_in"] == token_lifetime, (
+        f"expires_in must be the configured lifetime, {token_lifetime} s (auth.token.issued); "
+        f"got {body['expires_in']} — if the servers run with another JWT_TTL_SECONDS, pass "
+        "--jwt-ttl"
+    )
     try:
         header, claims = support.decode_hs256(body["access_token"], secret)
     except Exception as exc:
@@ -465,4 +471,4 @@ def test_invalid_tokens_are_rejected(
     response = client.request(
         protected.method, protected.path, json=protected.body, headers=support.bearer(token)
     )
-    expect_unauthorized(response, f"the token is invalid ({case})", sent=f"a {case} token")
+    expect_unauthorized(response, f"the token is invalid ({case})", sent=f"a forged token ({case})")

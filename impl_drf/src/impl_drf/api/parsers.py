@@ -1,0 +1,69 @@
+"""Request bodies as the contract wants them: JSON objects, strictly.
+
+DRF's ``JSONParser`` already rejects ``NaN``/``Infinity`` (``STRICT_JSON``), bytes
+that are not UTF-8 and over-long integers with a ``ParseError`` (400). What it
+leaves to the view is added here:
+
+- nesting deep enough to exhaust the recursion limit (a ``RecursionError``, which
+  DRF does not catch) is a ``ParseError`` too;
+- DRF treats an empty body as ``{}`` whatever its ``Content-Type``, and streams the
+  body past ``DATA_UPLOAD_MAX_MEMORY_SIZE``; ``require_json_body`` checks the
+  media type (415), the size (413) and emptiness (400) before a view reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+from django.conf import settings
+from django.utils.http import parse_header_parameters
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+
+from impl_drf.api.problems import ContentTooLarge
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+class StrictJSONParser(JSONParser):
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - nested too deeply.") from exc
+
+
+def require_json_body(request: Request) -> None:
+    media_type, _ = parse_header_parameters(request.content_type or "")
+    if media_type.lower() != JSON_MEDIA_TYPE:
+        raise UnsupportedMediaType(request.content_type or "(none)")
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError as exc:
+        raise ParseError("Content-Length is not a number.") from exc
+    if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        raise ContentTooLarge()
+    if length == 0:
+        raise ParseError("The request body is empty; send a JSON object.")
+
+
+class JSONOnlyNegotiation(BaseContentNegotiation):
+    """Ignore ``Accept``: the contract has one representation and no 406."""
+
+    def select_parser(self, request: Request, parsers: Sequence[BaseParser]) -> BaseParser | None:
+        media_type, _ = parse_header_parameters(request.content_type or "")
+        return next((p for p in parsers if p.media_type == media_type.lower()), None)
+
+    def select_renderer(
+        self, request: Request, renderers: Sequence[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type

@@ -1,0 +1,152 @@
+"""Request and response shapes, named after the contract.
+
+DRF's fields coerce generously (``"5"`` and ``5.0`` become 5, ``5`` becomes
+``"5"``, strings are trimmed, unknown keys are dropped); the contract wants JSON
+types taken at their word and unknown members rejected, hence the strict fields
+and ``StrictModelSerializer`` below. The rules themselves (lengths, ranges, the
+username pattern) come from the model fields, as the admin's forms use them too.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
+from rest_framework import serializers
+
+from impl_drf.api.models import Item, User, validate_username
+
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: no strings, floats (even ``5.0``) or booleans."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if type(data) is not int:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only, never trimmed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TimestampField(serializers.DateTimeField):
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ``: UTC, always six fractional digits."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format=TIMESTAMP_FORMAT, read_only=True, **kwargs)
+
+    def to_representation(self, value: datetime) -> str:
+        return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+class StrictSerializerMixin:
+    """Reject members the shape does not accept, read-only ones included (422)."""
+
+    fields: dict[str, serializers.Field]
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["This member is not accepted here."] for name in unknown}
+                )
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    serializer_field_mapping: ClassVar[dict[type[models.Field], type[serializers.Field]]] = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.IntegerField: StrictIntegerField,
+    }
+
+
+class UserRead(serializers.ModelSerializer):
+    created_at = TimestampField()
+
+    class Meta:
+        model = User
+        fields = ("id", "username", "created_at")
+
+
+class UserRegister(StrictModelSerializer):
+    password = StrictCharField(min_length=8, max_length=128, write_only=True)
+
+    class Meta:
+        model = User
+        fields = ("username", "password")
+        # No UniqueValidator: the unique constraint decides (see views.register),
+        # so two racing registrations cannot both pass a SELECT first.
+        extra_kwargs: ClassVar = {"username": {"validators": [validate_username]}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allow_nul(self.fields["password"])
+
+    def create(self, validated_data: dict[str, Any]) -> User:
+        validated_data.pop("password")  # the view hashes it into password_hash
+        return super().create(validated_data)
+
+    def to_representation(self, instance: User) -> dict[str, Any]:
+        return UserRead(instance, context=self.context).data
+
+
+class TokenRequest(StrictSerializerMixin, serializers.Serializer):
+    # Any string is a credential to check: a wrong one is a 401, never a 422.
+    username = StrictCharField(allow_blank=True)
+    password = StrictCharField(allow_blank=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            allow_nul(field)
+
+
+def allow_nul(field: serializers.Field) -> None:
+    """Passwords are any code points, NUL included (DRF's CharField refuses NUL)."""
+    field.validators = [
+        v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+    ]
+
+
+class TokenRead(serializers.Serializer):
+    access_token = serializers.CharField()
+    token_type = serializers.CharField(default="bearer")
+    expires_in = serializers.IntegerField()
+
+
+class ItemRead(serializers.ModelSerializer):
+    owner_id = serializers.IntegerField(read_only=True)
+    created_at = TimestampField()
+
+    class Meta:
+        model = Item
+        fields = ("id", "name", "price_cents", "owner_id", "created_at")
+
+
+class ItemWrite(StrictModelSerializer):
+    """Create (all members required) and update (``partial=True``: any subset)."""
+
+    class Meta:
+        model = Item
+        fields = ("name", "price_cents")
+
+    def to_representation(self, instance: Item) -> dict[str, Any]:
+        return ItemRead(instance, context=self.context).data

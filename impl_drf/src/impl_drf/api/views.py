@@ -1,0 +1,160 @@
+"""The contract's endpoints: health, auth, the current user and the items resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import generics, serializers, viewsets
+from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from impl_drf.api import security
+from impl_drf.api.models import Item, User
+from impl_drf.api.parsers import require_json_body
+from impl_drf.api.permissions import IsOwnerOrReadOnly
+from impl_drf.api.problems import Conflict, InvalidCredentials
+from impl_drf.api.schema import problems
+from impl_drf.api.serializers import (
+    ItemRead,
+    ItemWrite,
+    TokenRead,
+    TokenRequest,
+    UserRead,
+    UserRegister,
+)
+
+USERNAME_CONSTRAINT = "users_username_key"
+
+
+class JSONBodyMixin:
+    """Enforce the contract's body rules (415, 413, 400) on the methods that take one."""
+
+    allowed_methods: list[str]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # Only where the method is served: a wrong method stays a 405.
+        if request.method in ("POST", "PATCH") and request.method in self.allowed_methods:
+            require_json_body(request)
+
+
+class HealthView(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Health", {"status": serializers.CharField(), "database": serializers.CharField()}
+            ),
+            **problems(503),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return Response({"status": "ok", "database": "ok"})
+
+
+@extend_schema(responses={201: UserRead, **problems(409, 415, 422)})
+class RegisterView(JSONBodyMixin, generics.CreateAPIView):
+    serializer_class = UserRegister
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def perform_create(self, serializer: UserRegister) -> None:  # type: ignore[override]
+        password_hash = security.hash_password(serializer.validated_data["password"])
+        # The unique constraint decides, not a SELECT first: of two racing
+        # registrations of one name exactly one INSERT succeeds.
+        try:
+            with transaction.atomic():
+                serializer.save(password_hash=password_hash)
+        except IntegrityError as exc:
+            if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != (
+                USERNAME_CONSTRAINT
+            ):
+                raise
+            raise Conflict("This username is taken.") from exc
+
+    def get_success_headers(self, data: Any) -> dict[str, str]:
+        return {"Location": reverse("me")}
+
+
+class TokenView(JSONBodyMixin, APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=TokenRequest, responses={200: TokenRead, **problems(401, 415, 422)})
+    def post(self, request: Request) -> Response:
+        credentials = TokenRequest(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = security.authenticate(**credentials.validated_data)
+        if user is None:
+            # One answer for an unknown username and a wrong password.
+            raise InvalidCredentials()
+        return Response(
+            {
+                "access_token": security.issue_token(user),
+                "token_type": "bearer",
+                "expires_in": settings.JWT_TTL_SECONDS,
+            }
+        )
+
+
+@extend_schema(responses={200: UserRead, **problems(401)})
+class MeView(generics.RetrieveAPIView):
+    serializer_class = UserRead
+
+    def get_object(self) -> User:
+        return self.request.user  # type: ignore[return-value]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: ItemRead(many=True), **problems(422)},
+        parameters=[
+            OpenApiParameter(
+                "X-Total-Count",
+                int,
+                OpenApiParameter.HEADER,
+                description="The number of all items.",
+                response=[200],
+            )
+        ],
+    ),
+    create=extend_schema(responses={201: ItemRead, **problems(401, 415, 422)}),
+    retrieve=extend_schema(responses={200: ItemRead, **problems(404)}),
+    partial_update=extend_schema(responses={200: ItemRead, **problems(401, 403, 404, 422)}),
+    destroy=extend_schema(responses={204: None, **problems(401, 403, 404)}),
+)
+class ItemViewSet(JSONBodyMixin, viewsets.ModelViewSet):
+    queryset = Item.objects.order_by("id")
+    permission_classes = (IsAuthenticatedOrReadOnly, IsOwnerOrReadOnly)
+    # No PUT: the contract updates with PATCH only, so PUT is a 405.
+    http_method_names = ("get", "post", "patch", "delete", "head", "options")
+    lookup_value_converter = "item_id"
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return ItemWrite if self.action in ("create", "partial_update") else ItemRead
+
+    def perform_authentication(self, request: Request) -> None:
+        # Lazy: reading items needs no token, so a token is only looked at (and
+        # rejected with 401) by the permission check of a write.
+        pass
+
+    def perform_create(self, serializer: ItemWrite) -> None:  # type: ignore[override]
+        serializer.save(owner=self.request.user)
+
+    def get_success_headers(self, data: Any) -> dict[str, str]:
+        return {"Location": reverse("item-detail", kwargs={"pk": data["id"]})}

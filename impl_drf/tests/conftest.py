@@ -1,0 +1,96 @@
+"""Django is configured once per test process, from a ``Settings`` built here.
+
+``impl_drf.settings`` reads the environment once, at ``django.setup()``; the
+variables are set only for that moment, so nothing leaks into other tests. The
+database they name refuses connections (port 1): a test that needs a real one asks
+for the ``database`` fixture, which points Django at a fresh, migrated database.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import django
+import psycopg
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import setup_test_environment, teardown_test_environment
+from sqlalchemy.engine import make_url
+
+from shared_db.migrate import upgrade
+
+UNREACHABLE_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/none"
+TEST_SECRET = "test-secret-for-impl-drf-0123456789abcdef"
+DATABASE_KEYS = ("NAME", "USER", "PASSWORD", "HOST", "PORT")
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    with _environment(
+        DJANGO_SETTINGS_MODULE="impl_drf.settings",
+        DATABASE_URL=UNREACHABLE_DATABASE_URL,
+        JWT_SECRET=TEST_SECRET,
+        JWT_TTL_SECONDS="3600",
+    ):
+        django.setup()
+    setup_test_environment()  # the test client's "testserver" host, in-memory email
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    teardown_test_environment()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh database at Alembic's head (the shared schema), dropped afterwards."""
+    admin_url = os.environ.get("ARENA_TEST_ADMIN_URL")
+    if not admin_url:
+        pytest.fail(
+            "Set ARENA_TEST_ADMIN_URL to a libpq URL of a role allowed to CREATE DATABASE, "
+            "e.g. postgresql://postgres@127.0.0.1:5432/postgres"
+        )
+    name = f"impl_drf_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database(database_url: str) -> Iterator[str]:
+    """Django's default connection on the fresh database, with Django's own tables."""
+    # What Django's test runner does for its test database: repoint the connection
+    # before it is used (the pool is built from these settings on first use).
+    from impl_drf.settings import database_from_url  # imported once django.setup() ran
+
+    connection.close_pool()
+    fresh = database_from_url(database_url, pool_size=2)
+    connection.settings_dict.update({key: fresh[key] for key in DATABASE_KEYS})
+    call_command("migrate", verbosity=0, interactive=False)
+    try:
+        yield database_url
+    finally:
+        connection.close()
+        connection.close_pool()

@@ -1,0 +1,98 @@
+"""The Django admin over the contract's tables, driven by a logged-in staff user."""
+
+from __future__ import annotations
+
+import uuid
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from impl_drf.api.models import Item, User
+
+pytestmark = pytest.mark.usefixtures("database")
+
+PASSWORD = "admin-password-for-tests"
+
+
+@pytest.fixture
+def staff() -> Client:
+    call_command("ensure_demo_admin", password=PASSWORD, stdout=StringIO())
+    client = Client(enforce_csrf_checks=True)
+    login_page = client.get("/admin/login/")
+    response = client.post(
+        "/admin/login/",
+        {
+            "username": "admin",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": login_page.context["csrf_token"],
+            "next": "/admin/",
+        },
+    )
+    assert response.status_code == 302, "the demo admin could not log in"
+    return client
+
+
+def api_user() -> User:
+    return User.objects.create(username=f"u{uuid.uuid4().hex[:12]}", password_hash="unused")
+
+
+def test_ensure_demo_admin_is_idempotent() -> None:
+    out = StringIO()
+    call_command("ensure_demo_admin", password=PASSWORD, stdout=out)
+    call_command("ensure_demo_admin", password=PASSWORD, stdout=out)
+    assert out.getvalue().splitlines()[-1] == "Admin login 'admin': unchanged."
+
+
+def test_item_changelist_searches_and_filters_by_owner(staff: Client) -> None:
+    alice, bob = api_user(), api_user()
+    tag = uuid.uuid4().hex[:8]
+    Item.objects.create(name=f"red chair {tag}", price_cents=100, owner=alice)
+    Item.objects.create(name=f"blue chair {tag}", price_cents=200, owner=bob)
+    Item.objects.create(name=f"red table {tag}", price_cents=300, owner=alice)
+
+    response = staff.get("/admin/api/item/", {"q": f"chair {tag}", "owner__id__exact": alice.pk})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"red chair {tag}" in page
+    assert f"blue chair {tag}" not in page
+    assert f"red table {tag}" not in page
+
+
+def test_item_form_applies_the_contracts_rules(staff: Client) -> None:
+    item = Item.objects.create(name="lamp", price_cents=1, owner=api_user())
+    url = f"/admin/api/item/{item.pk}/change/"
+    token = staff.get(url).context["csrf_token"]
+
+    rejected = staff.post(
+        url,
+        {"name": "   ", "price_cents": -1, "owner": item.owner_id, "csrfmiddlewaretoken": token},
+    )
+    accepted = staff.post(
+        url,
+        {
+            "name": "desk lamp",
+            "price_cents": 5,
+            "owner": item.owner_id,
+            "csrfmiddlewaretoken": token,
+        },
+    )
+
+    assert rejected.status_code == 200  # the form again, with its errors
+    assert set(rejected.context["adminform"].form.errors) == {"name", "price_cents"}
+    assert accepted.status_code == 302
+    item.refresh_from_db()
+    assert (item.name, item.price_cents) == ("desk lamp", 5)
+
+
+def test_api_users_are_read_mostly(staff: Client) -> None:
+    user = User.objects.create(username=f"u{uuid.uuid4().hex[:12]}", password_hash="$argon2id$x")
+
+    change = staff.get(f"/admin/api/user/{user.pk}/change/")
+
+    assert change.status_code == 200
+    assert "$argon2id$x" not in change.content.decode()
+    assert "password_hash" not in change.content.decode()
+    assert staff.get("/admin/api/user/add/").status_code == 403

@@ -1,0 +1,52 @@
+"""The application factory: ``gunicorn 'impl_flask.app:create_app()'``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from impl_flask import db, parsing, security
+from impl_flask.problems import ProblemApi
+from impl_flask.routes import auth, health, items, users
+from shared_db import Settings
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings()
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        API_TITLE="Framework Arena (Flask)",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            }
+        },
+    )
+    # Never answer /items/ with a redirect to /items (or the reverse).
+    app.url_map.strict_slashes = True
+    app.url_map.redirect_defaults = False
+
+    if settings.uses_dev_secret:
+        app.logger.warning(
+            "JWT_SECRET is the development default; set your own outside development."
+        )
+
+    app.after_request(parsing.drain_unread_body)
+    db.init_app(app, settings)
+    security.init_app(app, settings)
+    app.url_map.converters["item_id"] = items.ItemIdConverter
+    api = ProblemApi(app)
+    api.register_converter(items.ItemIdConverter, items.item_id_schema)
+    for blueprint in (health.blp, auth.blp, users.blp, items.blp):
+        api.register_blueprint(blueprint)
+    return app

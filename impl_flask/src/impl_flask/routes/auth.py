@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from psycopg.errors import UniqueViolation
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Conflict, Unauthorized
+
+from impl_flask.db import get_session
+from impl_flask.models import User
+from impl_flask.parsing import Blueprint
+from impl_flask.schemas import TokenRead, TokenRequest, UserCreate, UserRead
+from impl_flask.security import hash_password, issue_token, verify_password
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Registration and tokens.")
+
+
+@blp.post("/register")
+@blp.arguments(UserCreate)
+@blp.response(201, UserRead, headers={"Location": {"schema": {"type": "string"}}})
+@blp.alt_response(409, response="CONFLICT")
+def register(data: dict[str, str]) -> tuple[User, dict[str, str]]:
+    session = get_session()
+    user = User(username=data["username"], password_hash=hash_password(data["password"]))
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError as error:
+        # The unique constraint decides, not a SELECT first: two racing
+        # registrations of one name then give exactly one 201 and one 409.
+        session.rollback()
+        orig = error.orig
+        if isinstance(orig, UniqueViolation) and orig.diag.constraint_name == "users_username_key":
+            raise Conflict("This username is taken.") from None
+        raise
+    return user, {"Location": "/me"}
+
+
+@blp.post("/token")
+@blp.arguments(TokenRequest)
+@blp.response(200, TokenRead)
+@blp.alt_response(401, response="UNAUTHORIZED")
+def create_token(data: dict[str, str]) -> dict[str, Any]:
+    user = get_session().scalar(select(User).where(User.username == data["username"]))
+    # One answer for an unknown user and a wrong password, so usernames stay private.
+    if not verify_password(user.password_hash if user else None, data["password"]) or not user:
+        raise Unauthorized("Invalid username or password.")
+    expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    return {
+        "access_token": issue_token(user),
+        "token_type": "bearer",
+        "expires_in": int(expires.total_seconds()),
+    }

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from flask_jwt_extended import current_user
+from sqlalchemy import func, select
+from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.routing import BaseConverter
+
+from impl_flask.db import get_session
+from impl_flask.models import BIGINT_MAX, Item
+from impl_flask.parsing import Blueprint
+from impl_flask.schemas import ItemCreate, ItemListArgs, ItemRead, ItemUpdate
+from impl_flask.security import BEARER_AUTH, login_required
+
+blp = Blueprint("items", __name__, url_prefix="/items", description="Everyone's items.")
+
+
+class ItemIdConverter(BaseConverter):
+    """An item id in a path: ASCII digits, at most as many as a bigint has.
+
+    Anything else matches no route, so it is 404 for every method. Conversion
+    never fails on purpose: werkzeug answers 405 when one method's rule matches
+    the path but another's converter refuses it.
+    """
+
+    regex = r"[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+def item_id_schema(_converter: ItemIdConverter) -> dict[str, object]:
+    return {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX}
+
+
+ITEM_PATH = "/<item_id:item_id>"
+
+
+def get_item(item_id: int) -> Item:
+    # 19 digits can still overflow the column; such an id exists as little as 0 does.
+    item = get_session().get(Item, item_id) if 1 <= item_id <= BIGINT_MAX else None
+    if item is None:
+        raise NotFound(f"No item with id {item_id}.")
+    return item
+
+
+def get_owned_item(item_id: int) -> Item:
+    """The one ownership check: the item exists (404) and is the caller's (403)."""
+    item = get_item(item_id)
+    if item.owner_id != current_user.id:
+        raise Forbidden("This item belongs to another user.")
+    return item
+
+
+@blp.get("")
+@blp.arguments(ItemListArgs, location="query", as_kwargs=True)
+@blp.response(200, ItemRead(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
+def list_items(limit: int, offset: int) -> tuple[list[Item], dict[str, str]]:
+    session = get_session()
+    total = session.scalar(select(func.count()).select_from(Item))
+    items = session.scalars(select(Item).order_by(Item.id).limit(limit).offset(offset)).all()
+    return list(items), {"X-Total-Count": str(total)}
+
+
+@blp.post("")
+@login_required
+@blp.doc(security=BEARER_AUTH)
+@blp.arguments(ItemCreate)
+@blp.response(201, ItemRead, headers={"Location": {"schema": {"type": "string"}}})
+@blp.alt_response(401, response="UNAUTHORIZED")
+def create_item(data: dict[str, object]) -> tuple[Item, dict[str, str]]:
+    session = get_session()
+    item = Item(**data, owner_id=current_user.id)
+    session.add(item)
+    session.commit()
+    return item, {"Location": f"/items/{item.id}"}
+
+
+@blp.get(ITEM_PATH)
+@blp.response(200, ItemRead)
+@blp.alt_response(404, response="NOT_FOUND")
+def retrieve_item(item_id: int) -> Item:
+    return get_item(item_id)
+
+
+@blp.patch(ITEM_PATH)
+@login_required
+@blp.doc(security=BEARER_AUTH)
+@blp.arguments(ItemUpdate)
+@blp.response(200, ItemRead)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+def update_item(data: dict[str, object], item_id: int) -> Item:
+    session = get_session()
+    item = get_owned_item(item_id)
+    for member, value in data.items():
+        setattr(item, member, value)
+    session.commit()
+    return item
+
+
+@blp.delete(ITEM_PATH)
+@login_required
+@blp.doc(security=BEARER_AUTH)
+@blp.response(204)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+def delete_item(item_id: int) -> None:
+    session = get_session()
+    session.delete(get_owned_item(item_id))
+    session.commit()
