@@ -1,60 +1,53 @@
+import json
+
 from arena import contract
 
-NAMES = ["fastapi", "flask", "drf"]
-
-JUNIT = """<?xml version="1.0" encoding="utf-8"?>
-<testsuites><testsuite name="pytest">
-  <testcase classname="contract_tests.test_items" name="test_price_int_only[fastapi-string]"/>
-  <testcase classname="contract_tests.test_items" name="test_price_int_only[flask-string]">
-    <failure message="expected 422">...</failure>
-  </testcase>
-  <testcase classname="contract_tests.test_health" name="test_health_ok[drf]"/>
-  <testcase classname="contract_tests.test_health" name="test_database_down[drf]">
-    <skipped message="no --down-base-url"/>
-  </testcase>
-  <testcase classname="contract_tests.test_cross_impl" name="test_token_portable[fastapi->flask]"/>
-</testsuite></testsuites>
-"""
+SUMMARY = {
+    "fastapi": {
+        "items.create.created": {"passed": 2, "failed": 0, "skipped": 0},
+        "items.list.ok": {"passed": 1, "failed": 0, "skipped": 0},
+        "health.database-down": {"passed": 0, "failed": 0, "skipped": 1},
+    },
+    "flask": {
+        "items.create.created": {"passed": 1, "failed": 1, "skipped": 0},
+        "items.list.ok": {"passed": 1, "failed": 0, "skipped": 0},
+        "health.database-down": {"passed": 1, "failed": 0, "skipped": 0},
+    },
+}
 
 
-def test_parametrised_ids_map_to_their_implementation():
-    assert contract.implementation_of("test_x[fastapi-string]", NAMES) == "fastapi"
-    assert contract.implementation_of("test_x[drf]", NAMES) == "drf"
-    assert contract.implementation_of("test_x[flask-drf]", NAMES) == "cross"
-    assert contract.implementation_of("test_x[fastapi->drf]", NAMES) == "cross"
-    assert contract.implementation_of("test_unparametrised", NAMES) == "?"
+def test_rules_group_into_sections_per_implementation():
+    sections, cells = contract.grid(SUMMARY)
+    assert sections == ["health", "items"]
+    assert cells["fastapi"]["items"] == contract.Cell(passed=3, failed=0, skipped=0)
+    assert cells["flask"]["items"].verdict == "fail"
+    assert cells["fastapi"]["health"].verdict == "untested"
 
 
-def test_names_match_whole_words_only():
-    assert contract.implementation_of("test_x[flasky]", NAMES) == "?"
+def test_markdown_grid_names_failing_rules():
+    text = contract.markdown(SUMMARY)
+    assert "| implementation | health | items |" in text
+    assert "| flask | ✅ 1/1 | ❌ 2/3 |" in text
+    assert "| fastapi | ⚪ 0/0 (1 skipped) | ✅ 3/3 |" in text
+    assert "- **flask**: items.create.created" in text
 
 
-def test_summary_counts_per_implementation(tmp_path):
-    junit = tmp_path / "junit.xml"
-    junit.write_text(JUNIT)
-    outcomes = contract.summarise(junit, NAMES)
-    assert (outcomes["fastapi"].passed, outcomes["fastapi"].failed) == (1, 0)
-    assert (outcomes["flask"].passed, outcomes["flask"].failed) == (0, 1)
-    assert (outcomes["drf"].passed, outcomes["drf"].skipped) == (1, 1)
-    assert outcomes["cross"].passed == 1
-    assert outcomes["fastapi"].ok
-    assert not outcomes["flask"].ok
-    assert outcomes["flask"].by_module["test_items"]["failed"] == 1
-
-
-def test_an_empty_run_is_not_a_pass():
-    assert not contract.Outcome().ok
+def test_summary_file_round_trip(tmp_path):
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps({"implementations": SUMMARY}))
+    assert contract.load_summary(path) == SUMMARY
 
 
 def test_pytest_command_passes_every_target(tmp_path):
     command = contract.pytest_command(
         {"fastapi": "http://a", "flask": "http://b"},
         {"fastapi": "http://c"},
-        tmp_path / "j.xml",
+        tmp_path,
         workers=4,
         extra=["-k", "items"],
     )
     assert command[-2:] == ["-k", "items"]
     assert command.count("--base-url") == 2
     assert "fastapi=http://c" in command
+    assert f"--contract-summary={tmp_path / 'contract-summary.json'}" in command
     assert command[command.index("-n") + 1] == "4"

@@ -21,6 +21,9 @@ import pytest
 
 from contract_tests import support
 from contract_tests.plugin import (
+    CROSS,
+    RULES_PROPERTY,
+    TARGET_PROPERTY,
     USAGE,
     Target,
     base_targets,
@@ -124,6 +127,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if unpaired:
         config.hook.pytest_deselected(items=unpaired)
         items[:] = [item for item in items if item not in unpaired]
+    for item in ours:
+        _label(item)
+
+
+def _label(item: pytest.Item) -> None:
+    """Record which server and which rules a test is about (for --contract-summary, JUnit)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    target = params.get("impl") or params.get("down_impl")
+    name = target.name if isinstance(target, Target) else CROSS if "impl_pair" in params else None
+    rules = [str(rule) for marker in item.iter_markers("contract") for rule in marker.args]
+    if name:
+        item.user_properties.append((TARGET_PROPERTY, name))
+        item.user_properties.append((RULES_PROPERTY, ",".join(rules)))
 
 
 @pytest.fixture(autouse=True)

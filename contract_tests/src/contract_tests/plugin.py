@@ -9,7 +9,9 @@ when it collects the suite itself. Other test runs never see them.
 
 from __future__ import annotations
 
+import json
 import os
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,6 +129,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"the servers' JWT_SECRET (default: env {JWT_SECRET_ENV}, else the dev default).",
     )
     group.addoption(
+        "--contract-summary",
+        dest="contract_summary",
+        default=None,
+        metavar="PATH",
+        help="write a JSON summary of the results keyed by implementation and contract rule.",
+    )
+    group.addoption(
         "--jwt-ttl",
         dest="contract_jwt_ttl",
         default=None,
@@ -163,3 +172,48 @@ def pytest_configure(config: pytest.Config) -> None:
     # command lines this cannot recognise.
     if not config.option.help and collects_suite(config) and not base_targets(config):
         raise pytest.UsageError(USAGE)
+    _register_summary(config)
+
+
+# Set on every suite item by conftest.py, carried to the controller by xdist in each report.
+RULES_PROPERTY = "contract_rules"
+TARGET_PROPERTY = "contract_target"
+CROSS = "cross-implementation"
+
+
+class SummaryWriter:
+    """Collects each test's outcome per implementation and rule; writes them as JSON."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.counts: dict[str, dict[str, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: {"passed": 0, "failed": 0, "skipped": 0})
+        )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # One outcome per test: the call's, or the setup's when setup failed or skipped.
+        if report.when != "call" and not (report.when == "setup" and not report.passed):
+            return
+        properties = dict(report.user_properties)
+        target = properties.get(TARGET_PROPERTY)
+        if target is None:
+            return
+        for rule in str(properties.get(RULES_PROPERTY, "")).split(","):
+            if rule:
+                self.counts[str(target)][rule][report.outcome] += 1
+
+    def pytest_sessionfinish(self) -> None:
+        summary = {
+            "implementations": {
+                target: dict(sorted(rules.items())) for target, rules in self.counts.items()
+            }
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+
+
+def _register_summary(config: pytest.Config) -> None:
+    path = config.getoption("contract_summary")
+    # Under pytest-xdist only the controller writes; workers send it their reports.
+    if path and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(SummaryWriter(Path(path)), "contract-summary")
