@@ -18,6 +18,9 @@ EXTENSION_KEY = "impl_flask.db"
 
 # Fail fast instead of hanging when the database host does not answer.
 CONNECT_TIMEOUT_SECONDS = 3
+# How long a request may queue for one of the pool's connections (threaded
+# servers can run more requests than the pool has connections).
+POOL_TIMEOUT_SECONDS = 10
 
 
 class Database:
@@ -36,7 +39,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         sqlalchemy_url(settings.require_database_url()),
         pool_size=settings.db_pool_size,
         max_overflow=0,
-        pool_timeout=CONNECT_TIMEOUT_SECONDS,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
         pool_pre_ping=True,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
