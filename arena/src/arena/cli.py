@@ -201,14 +201,20 @@ def run_tests(
                 impl.name: f"http://{servers.HOST}:{impl.port + DOWN_PORT_OFFSET}"
                 for impl in chosen
             }
-            junit = state_dir() / "results" / "contract-junit.xml"
-            junit.parent.mkdir(exist_ok=True)
-            command = contract.pytest_command(targets, down_targets, junit, jobs, list(ctx.args))
+            results = state_dir() / "results"
+            results.mkdir(exist_ok=True)
+            summary = results / "contract-summary.json"
+            summary.unlink(missing_ok=True)
+            command = contract.pytest_command(targets, down_targets, results, jobs, list(ctx.args))
             code = contract.run_suite(
-                command, {"JWT_SECRET": settings.jwt_secret.get_secret_value()}
+                command,
+                {
+                    "JWT_SECRET": settings.jwt_secret.get_secret_value(),
+                    "JWT_TTL_SECONDS": str(settings.jwt_ttl_seconds),
+                },
             )
-            if junit.exists():
-                _print_grid(contract.summarise(junit, list(targets)))
+            if summary.exists():
+                _print_grid(contract.load_summary(summary))
         finally:
             for running in started:
                 servers.stop(running)
@@ -217,14 +223,17 @@ def run_tests(
         raise typer.Exit(code)
 
 
-def _print_grid(outcomes: dict[str, contract.Outcome]) -> None:
-    table = Table(title="contract suite")
-    for column in ("implementation", "passed", "failed", "skipped", "verdict"):
-        table.add_column(column)
-    for name, outcome in outcomes.items():
-        verdict = "[green]PASS[/]" if outcome.ok else "[red]FAIL[/]"
-        table.add_row(name, str(outcome.passed), str(outcome.failed), str(outcome.skipped), verdict)
+def _print_grid(summary: contract.Summary) -> None:
+    sections, cells = contract.grid(summary)
+    table = Table(title="contract suite: tests passed per implementation and contract section")
+    table.add_column("implementation")
+    for name in sections:
+        table.add_column(name)
+    for impl, row in cells.items():
+        table.add_row(impl, *(row[name].text() for name in sections))
     console.print(table)
+    for impl, rules in contract.failing_rules(summary).items():
+        err.print(f"[red]{impl} fails:[/] {', '.join(rules)}")
 
 
 @app.command(name="demo")
