@@ -127,7 +127,8 @@ def wait_ready(
     """Poll ``/health`` until it answers ``expect``; return the seconds it took."""
     started = time.monotonic()
     deadline = started + timeout
-    with httpx.Client(timeout=2.0) as client:
+    # Generous per request: a server without its database may take its pool timeout to say 503.
+    with httpx.Client(timeout=10.0) as client:
         while time.monotonic() < deadline:
             if not psutil.pid_exists(running.pid) or _is_zombie(running.pid):
                 raise ProjectError(
