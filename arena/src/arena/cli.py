@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -156,20 +157,19 @@ def status() -> None:
             console.print(f"Database: embedded Postgres, {state}")
 
 
-@app.command(
-    name="test", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
+@app.command(name="test")
 def run_tests(
-    ctx: typer.Context,
     impls: ImplArg = None,
     server: ServerOpt = None,
     workers: WorkersOpt = 2,
     jobs: Annotated[int, typer.Option("-n", "--jobs", min=1, help="pytest-xdist processes.")] = 4,
+    pytest_args: Annotated[
+        str, typer.Option(help='More pytest arguments, e.g. --pytest-args "-k price -x".')
+    ] = "",
 ) -> None:
     """Run the contract suite against each implementation (starting what is not running).
 
-    With several implementations, the cross-implementation tests run too. Extra
-    arguments after ``--`` go to pytest.
+    With several implementations, the cross-implementation tests run too.
     """
     with _friendly_errors():
         settings = _settings()
@@ -205,7 +205,9 @@ def run_tests(
             results.mkdir(exist_ok=True)
             summary = results / "contract-summary.json"
             summary.unlink(missing_ok=True)
-            command = contract.pytest_command(targets, down_targets, results, jobs, list(ctx.args))
+            command = contract.pytest_command(
+                targets, down_targets, results, jobs, shlex.split(pytest_args)
+            )
             code = contract.run_suite(
                 command,
                 {
