@@ -6,10 +6,10 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 ARENA := $(UV) run --locked arena
 
-.PHONY: help uv sync tools demo up down status test unit contract lint format
+.PHONY: help uv sync tools demo up down status test unit contract lint format bench bench-quick test-resilience
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 uv: ## Install uv from PyPI if it is missing
 	@$(UV) --version >/dev/null 2>&1 || { \
@@ -41,8 +41,14 @@ test: lint unit contract ## Every test: lint, unit tests, and the contract suite
 unit: sync tools ## Unit tests: harness, schema drift, Docker/Compose/CI linters; needs a database
 	@ARENA_TEST_ADMIN_URL="$$($(ARENA) db url)" $(UV) run --locked pytest -q
 
-contract: sync ## The contract suite against every implementation (or IMPLS="flask drf")
-	@$(ARENA) test $(IMPLS)
+# Examples per operation and phase for the suite's schema-driven fuzzing (contract_tests/README.md).
+FUZZ_EXAMPLES ?= 25
+
+contract: sync ## The contract suite, fuzzing included, against every implementation (or IMPLS="flask drf")
+	@CONTRACT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(ARENA) test --fuzz $(IMPLS)
+
+test-resilience: sync ## Load without loss, database outages, pool exhaustion (resilience/)
+	@$(UV) run --locked pytest -q -p no:cacheprovider resilience
 
 lint: sync ## ruff check and format check
 	@$(UV) run --locked ruff check .
@@ -51,3 +57,9 @@ lint: sync ## ruff check and format check
 format: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --locked ruff check --fix .
 	@$(UV) run --locked ruff format .
+
+bench: sync ## Measure everything (~20 min) into docs/results.md and docs/results/
+	@$(ARENA) bench
+
+bench-quick: sync ## A short measurement run (< 3 min) into .arena/bench-quick/
+	@$(ARENA) bench --quick

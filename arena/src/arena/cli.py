@@ -13,8 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from arena import contract, database, demo, servers
-from arena.project import Implementation, ProjectError, select, state_dir
+from arena import compare, contract, database, demo, exercises, servers
+from arena.bench import cli as bench_cli
+from arena.project import Implementation, ProjectError, root, select, state_dir
 from shared_db import Settings, embedded, seed
 
 app = typer.Typer(
@@ -26,6 +27,9 @@ db_app = typer.Typer(
     help="The database: embedded by default, or DATABASE_URL.", no_args_is_help=True
 )
 app.add_typer(db_app, name="db")
+app.add_typer(exercises.cli, name="exercise")
+app.command("bench")(bench_cli.bench)
+app.command("report")(bench_cli.report_command)
 console = Console()
 err = Console(stderr=True)
 
@@ -166,6 +170,12 @@ def run_tests(
     pytest_args: Annotated[
         str, typer.Option(help='More pytest arguments, e.g. --pytest-args "-k price -x".')
     ] = "",
+    fuzz: Annotated[
+        bool,
+        typer.Option(
+            help="Also fuzz each implementation from its OpenAPI document (Schemathesis)."
+        ),
+    ] = False,
 ) -> None:
     """Run the contract suite against each implementation (starting what is not running).
 
@@ -206,13 +216,19 @@ def run_tests(
             summary = results / "contract-summary.json"
             summary.unlink(missing_ok=True)
             command = contract.pytest_command(
-                targets, down_targets, results, jobs, shlex.split(pytest_args)
+                targets,
+                down_targets,
+                results,
+                jobs,
+                shlex.split(pytest_args) + (["--fuzz"] if fuzz else []),
             )
             code = contract.run_suite(
                 command,
                 {
                     "JWT_SECRET": settings.jwt_secret.get_secret_value(),
                     "JWT_TTL_SECONDS": str(settings.jwt_ttl_seconds),
+                    # For the suite's white-box tests (a user row deleted behind the API).
+                    "CONTRACT_DATABASE_URL": url,
                 },
             )
             if summary.exists():
@@ -258,6 +274,37 @@ def run_demo(
         _start(impls, settings, url, None, 2)
         running = [found for impl in impls if (found := servers.find(impl.name))]
         demo.walkthrough(console, running, impls)
+
+
+@app.command(name="compare")
+def compare_command(
+    operation: Annotated[
+        str | None,
+        typer.Argument(help="e.g. items.create, auth.token, errors (default: list them all)."),
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help=f"Regenerate {compare.DOC_PATH} with every operation.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help=f"Fail if {compare.DOC_PATH} is out of date.")
+    ] = False,
+    layout: Annotated[
+        str, typer.Option(help="auto (columns when the terminal is wide), columns or stacked.")
+    ] = "auto",
+) -> None:
+    """Show the three implementations' code for one contract operation side by side."""
+    with _friendly_errors():
+        repository = root()
+        if write:
+            target = compare.write(repository)
+            console.print(f"wrote {target.relative_to(repository)}")
+        if check and not compare.is_current(repository):
+            err.print(f"{compare.DOC_PATH} is out of date: run `arena compare --write`.")
+            raise typer.Exit(1)
+        if operation:
+            compare.show(console, repository, operation, layout)
+        elif not write and not check:
+            console.print(compare.overview(repository))
 
 
 @db_app.command("migrate")

@@ -1,0 +1,31 @@
+from arena.bench.ceilings import BASELINES, parse_pgbench
+from arena.project import implementation
+
+PGBENCH_OUTPUT = """\
+pgbench (18.0)
+transaction type: items_get.sql
+scaling factor: 1
+query mode: prepared
+number of clients: 8
+number of threads: 1
+maximum number of tries: 1
+duration: 4 s
+number of transactions actually processed: 81234
+number of failed transactions: 0 (0.000%)
+latency average = 0.393 ms
+initial connection time = 12.345 ms
+tps = 20321.456789 (without initial connection time)
+"""
+
+
+def test_parses_pgbench_summary():
+    result = parse_pgbench(PGBENCH_OUTPUT, "prepared", 8)
+    assert result.tps == 20321.456789
+    assert result.latency_ms == 0.393
+    assert (result.failed, result.transactions, result.clients) == (0, 81234, 8)
+
+
+def test_each_baseline_offers_the_servers_of_its_implementation():
+    for name, baseline in BASELINES.items():
+        assert set(baseline.servers) == set(implementation(name).servers)
+        assert baseline.name.startswith("baseline-")

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+from arena.bench import report
+from arena.bench import results as res
+
+FIXTURE = Path(__file__).parent / "fixtures" / "results.json"
+
+
+def test_markdown_from_a_recorded_run_has_every_section_and_the_machine_label():
+    md = report.to_markdown(report.blocks(res.load(FIXTURE)))
+    for heading in (
+        "## At a glance",
+        "## Environment",
+        "## Verification (before any timing)",
+        "## Headline: requests per second",
+        "## Throughput at a latency objective",
+        "## Ceilings",
+        "## Queries per request",
+        "## Cold start",
+        "## Memory",
+        "## Code and dependencies",
+        "## The async footgun",
+        "## How noisy this was",
+    ):
+        assert heading in md
+    assert "2 CPU cores" in md
+    assert "share the same 2 cores" in md
+    assert "QUICK RUN" in md
+
+
+def test_a_target_that_failed_verification_is_listed_and_not_benchmarked():
+    md = report.to_markdown(report.blocks(res.load(FIXTURE)))
+    assert "| broken/gunicorn | implementation | **NO — not benchmarked** |" in md
+    assert "GET /me: status 500" in md
+    headline = md.split("## Headline")[1].split("##")[0]
+    assert "broken/gunicorn" not in headline
+
+
+def test_html_and_charts_render_without_a_display(tmp_path):
+    out = tmp_path / "results"
+    report.render(res.load(FIXTURE), out, tmp_path / "results.md")
+    page = (out / "report.html").read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    for chart in ("throughput.png", "latency.png", "coldstart.png", "loc.png"):
+        assert (out / chart).stat().st_size > 1000
+        assert f'src="{chart}"' in page
+    assert "](results/throughput.png)" in (tmp_path / "results.md").read_text()
+
+
+def test_table_cells_are_escaped():
+    md = report.to_markdown([report.Table(["a"], [["x | y"]])])
+    assert "x \\| y" in md
+    page = report.to_html([report.Para("<b> `code` **bold**")])
+    assert "&lt;b&gt; <code>code</code> <strong>bold</strong>" in page

@@ -1,0 +1,51 @@
+"""Baseline, not the contract: FastAPI answering GET /items/{id} with one query, nothing else."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from shared_db.urls import libpq_url
+
+QUERY = "SELECT id, name, price_cents, owner_id, created_at FROM items WHERE id = %s"
+
+
+def create_app() -> FastAPI:
+    pool = AsyncConnectionPool(
+        libpq_url(os.environ["DATABASE_URL"]),
+        min_size=1,
+        max_size=4,
+        open=False,
+        kwargs={"row_factory": dict_row},
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await pool.open()
+        yield
+        await pool.close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        async with pool.connection() as conn:
+            await conn.execute("SELECT 1")
+        return {"status": "ok", "database": "ok"}
+
+    @app.get("/items/{item_id}")
+    async def retrieve_item(item_id: int) -> Any:
+        async with pool.connection() as conn:
+            row = await (await conn.execute(QUERY, (item_id,))).fetchone()
+        if row is None:
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        return row
+
+    return app
