@@ -21,13 +21,16 @@ import pytest
 
 from contract_tests import support
 from contract_tests.plugin import (
+    ATTACKS_PROPERTY,
     CROSS,
     RULES_PROPERTY,
     TARGET_PROPERTY,
     USAGE,
     Target,
     base_targets,
+    database_url,
     down_targets,
+    fuzz_enabled,
     jwt_secret,
     jwt_ttl,
 )
@@ -39,6 +42,12 @@ DOWN_USAGE = (
     "no --down-base-url given: start a second instance of the server with "
     "DATABASE_URL=postgresql://postgres@127.0.0.1:1/none (an unreachable database) and "
     "pass --down-base-url NAME=URL (or set CONTRACT_DOWN_BASE_URLS)"
+)
+
+
+WHITE_BOX_USAGE = (
+    "white-box test: pass --database-url URL (or set CONTRACT_DATABASE_URL) with the servers' "
+    "PostgreSQL database to run it"
 )
 
 
@@ -124,9 +133,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "impl_pair" in getattr(item, "fixturenames", ())
         and "impl_pair" not in getattr(getattr(item, "callspec", None), "params", {})
     ]
-    if unpaired:
-        config.hook.pytest_deselected(items=unpaired)
-        items[:] = [item for item in items if item not in unpaired]
+    # Fuzz tests are slow and opt-in: without --fuzz they are deselected (reported as
+    # such in the summary line), so a default run neither runs nor skips them.
+    fuzz = (
+        [] if fuzz_enabled(config) else [item for item in ours if item.get_closest_marker("fuzz")]
+    )
+    dropped = unpaired + fuzz
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+        ours = [item for item in ours if item not in dropped]
     for item in ours:
         _label(item)
 
@@ -137,9 +153,11 @@ def _label(item: pytest.Item) -> None:
     target = params.get("impl") or params.get("down_impl")
     name = target.name if isinstance(target, Target) else CROSS if "impl_pair" in params else None
     rules = [str(rule) for marker in item.iter_markers("contract") for rule in marker.args]
+    attacks = [str(row) for marker in item.iter_markers("attack") for row in marker.args]
     if name:
         item.user_properties.append((TARGET_PROPERTY, name))
         item.user_properties.append((RULES_PROPERTY, ",".join(rules)))
+        item.user_properties.append((ATTACKS_PROPERTY, ",".join(attacks)))
 
 
 @pytest.fixture(autouse=True)
@@ -156,6 +174,15 @@ def _contract_rules(request: pytest.FixtureRequest) -> Iterator[None]:
 def secret(pytestconfig: pytest.Config) -> str:
     """The servers' JWT secret, for decoding issued tokens and forging bad ones."""
     return jwt_secret(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def servers_database_url(pytestconfig: pytest.Config) -> str:
+    """The servers' database URL, for white-box tests only (skips without --database-url)."""
+    url = database_url(pytestconfig)
+    if url is None:
+        pytest.skip(WHITE_BOX_USAGE)
+    return url
 
 
 @pytest.fixture(scope="session")

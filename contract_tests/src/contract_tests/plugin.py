@@ -23,8 +23,14 @@ DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 
 BASE_URLS_ENV = "CONTRACT_BASE_URLS"
 DOWN_BASE_URLS_ENV = "CONTRACT_DOWN_BASE_URLS"
+DATABASE_URL_ENV = "CONTRACT_DATABASE_URL"
 JWT_SECRET_ENV = "JWT_SECRET"
 JWT_TTL_ENV = "JWT_TTL_SECONDS"
+FUZZ_ENV = "CONTRACT_FUZZ"
+FUZZ_EXAMPLES_ENV = "CONTRACT_FUZZ_EXAMPLES"
+# Examples per operation and phase when fuzzing: enough to find the usual faults while a
+# run over three servers stays within a couple of minutes on a small machine.
+DEFAULT_FUZZ_EXAMPLES = 25
 # The servers' default token lifetime, like DEV_JWT_SECRET repeated from the project.
 DEFAULT_JWT_TTL = 3600
 DEFAULT_NAME = "impl"
@@ -83,6 +89,12 @@ def down_targets(config: pytest.Config) -> list[Target]:
     )
 
 
+def database_url(config: pytest.Config) -> str | None:
+    """The servers' database, for the few tests marked white-box (None: they skip)."""
+    given: str | None = config.getoption("contract_database_url")
+    return given or os.environ.get(DATABASE_URL_ENV) or None
+
+
 def jwt_secret(config: pytest.Config) -> str:
     given: str | None = config.getoption("contract_jwt_secret")
     return given or os.environ.get(JWT_SECRET_ENV) or DEV_JWT_SECRET
@@ -94,6 +106,26 @@ def jwt_ttl(config: pytest.Config) -> int:
         return DEFAULT_JWT_TTL
     if not given.isdigit() or int(given) <= 0:
         raise pytest.UsageError(f"--jwt-ttl / {JWT_TTL_ENV}: expected seconds, got {given!r}")
+    return int(given)
+
+
+def fuzz_enabled(config: pytest.Config) -> bool:
+    """Whether the schema-driven fuzz tests run (``--fuzz`` or ``CONTRACT_FUZZ=1``)."""
+    if config.getoption("contract_fuzz"):
+        return True
+    return os.environ.get(FUZZ_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def fuzz_examples(config: pytest.Config) -> int:
+    given: str | None = config.getoption("contract_fuzz_examples") or os.environ.get(
+        FUZZ_EXAMPLES_ENV
+    )
+    if not given:
+        return DEFAULT_FUZZ_EXAMPLES
+    if not given.isdigit() or int(given) <= 0:
+        raise pytest.UsageError(
+            f"--fuzz-examples / {FUZZ_EXAMPLES_ENV}: expected a positive integer, got {given!r}"
+        )
     return int(given)
 
 
@@ -129,6 +161,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"the servers' JWT_SECRET (default: env {JWT_SECRET_ENV}, else the dev default).",
     )
     group.addoption(
+        "--database-url",
+        dest="contract_database_url",
+        default=None,
+        metavar="URL",
+        help=(
+            "the servers' PostgreSQL database, used only by the tests marked white_box (to "
+            f"delete a user row behind the API). Fallback: env {DATABASE_URL_ENV}."
+        ),
+    )
+    group.addoption(
         "--contract-summary",
         dest="contract_summary",
         default=None,
@@ -143,6 +185,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=(
             f"the servers' JWT_TTL_SECONDS, the expected expires_in (default: env {JWT_TTL_ENV}, "
             f"else {DEFAULT_JWT_TTL})."
+        ),
+    )
+    group.addoption(
+        "--fuzz",
+        action="store_true",
+        dest="contract_fuzz",
+        default=False,
+        help=(
+            "also run the schema-driven fuzz tests (Schemathesis, test_fuzz.py); without it "
+            f"they are deselected. Fallback: env {FUZZ_ENV}=1."
+        ),
+    )
+    group.addoption(
+        "--fuzz-examples",
+        dest="contract_fuzz_examples",
+        default=None,
+        metavar="N",
+        help=(
+            "examples per operation and generation phase when fuzzing (default: env "
+            f"{FUZZ_EXAMPLES_ENV}, else {DEFAULT_FUZZ_EXAMPLES})."
         ),
     )
 
@@ -167,6 +229,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "contract(*rule_ids): the docs/contract.md rule(s) a contract test checks",
     )
+    config.addinivalue_line(
+        "markers",
+        "attack(*row_ids): the rows of the attack matrix (contract_tests.attacks) a test covers",
+    )
+    config.addinivalue_line(
+        "markers",
+        "white_box: reaches the servers' database directly (needs --database-url)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "fuzz: a schema-driven fuzz test; deselected unless --fuzz (or CONTRACT_FUZZ=1) is given",
+    )
     # Fail before any collection (and before pytest-xdist starts workers) when the
     # suite is requested without a server to test; conftest.py checks again for
     # command lines this cannot recognise.
@@ -177,6 +251,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # Set on every suite item by conftest.py, carried to the controller by xdist in each report.
 RULES_PROPERTY = "contract_rules"
+ATTACKS_PROPERTY = "contract_attacks"
 TARGET_PROPERTY = "contract_target"
 CROSS = "cross-implementation"
 
@@ -187,6 +262,10 @@ class SummaryWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.counts: dict[str, dict[str, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: {"passed": 0, "failed": 0, "skipped": 0})
+        )
+        # The same per attack-matrix row, for docs/security.md.
+        self.attacks: dict[str, dict[str, dict[str, int]]] = defaultdict(
             lambda: defaultdict(lambda: {"passed": 0, "failed": 0, "skipped": 0})
         )
 
@@ -201,12 +280,18 @@ class SummaryWriter:
         for rule in str(properties.get(RULES_PROPERTY, "")).split(","):
             if rule:
                 self.counts[str(target)][rule][report.outcome] += 1
+        for row in str(properties.get(ATTACKS_PROPERTY, "")).split(","):
+            if row:
+                self.attacks[str(target)][row][report.outcome] += 1
 
     def pytest_sessionfinish(self) -> None:
         summary = {
             "implementations": {
                 target: dict(sorted(rules.items())) for target, rules in self.counts.items()
-            }
+            },
+            "attacks": {
+                target: dict(sorted(rows.items())) for target, rows in self.attacks.items()
+            },
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from contract_tests import support
+from contract_tests.attacks import attack_cases
 from contract_tests.support import JSON_HEADERS, check_no_leak, expect, expect_json, expect_problem
 
 WRITE_ENDPOINTS = ["register", "token", "create-item", "update-item"]
@@ -122,11 +123,27 @@ MALFORMED = {
     "single-quotes": b"{'name': 'x'}",
     "trailing-comma": b'{"name": "x",}',
     "bare-word": b"hello",
+    # JSON text is UTF-8 (general.json): other encodings are bytes that are not UTF-8.
+    "utf-16": '{"name": "x", "price_cents": 1}'.encode("utf-16"),
+    "utf-32": '{"name": "x", "price_cents": 1}'.encode("utf-32"),
+    # A raw control character inside a string is not JSON (it must be escaped).
+    "raw-nul": b'{"name": "a\x00b", "price_cents": 1}',
 }
 
 
 @pytest.mark.contract("bodies.malformed")
-@pytest.mark.parametrize("case", list(MALFORMED))
+@pytest.mark.parametrize(
+    "case",
+    attack_cases(
+        MALFORMED,
+        {
+            "invalid-utf8": "encoding.invalid-utf8",
+            "utf-16": "encoding.invalid-utf8",
+            "utf-32": "encoding.invalid-utf8",
+            "raw-nul": "encoding.nul-bytes",
+        },
+    ),
+)
 @each_endpoint
 def test_malformed_body_is_400(client: httpx.Client, endpoint: WriteEndpoint, case: str) -> None:
     response = endpoint.send(client, MALFORMED[case])
@@ -160,6 +177,7 @@ def _padded(body: dict[str, Any], size: int) -> bytes:
 
 
 @pytest.mark.contract("bodies.too-large")
+@pytest.mark.attack("size.body")
 @each_endpoint
 def test_body_over_64_kib_is_413(client: httpx.Client, endpoint: WriteEndpoint) -> None:
     content = _padded(endpoint.valid_body(), 70 * 1024)
@@ -173,6 +191,7 @@ def test_body_over_64_kib_is_413(client: httpx.Client, endpoint: WriteEndpoint) 
 
 
 @pytest.mark.contract("bodies.too-large")
+@pytest.mark.attack("size.body")
 @pytest.mark.parametrize(
     ("size", "status"), [(65_536, 201), (65_537, 413)], ids=["at-limit", "one-over"]
 )
@@ -206,7 +225,23 @@ HOSTILE_JSON = {
 
 
 @pytest.mark.contract("bodies.hostile-json", "errors.no-leaks")
-@pytest.mark.parametrize("case", list(HOSTILE_JSON))
+@pytest.mark.parametrize(
+    "case",
+    attack_cases(
+        HOSTILE_JSON,
+        {
+            "nan": "json.nan-infinity",
+            "infinity": "json.nan-infinity",
+            "minus-infinity": "json.nan-infinity",
+            "deep-array": "json.deep-nesting",
+            "deep-object": "json.deep-nesting",
+            "deep-member": "json.deep-nesting",
+            "5000-digit-integer": "json.huge-numbers",
+            "5000-digit-float": "json.huge-numbers",
+            "huge-exponent": "json.huge-numbers",
+        },
+    ),
+)
 @each_endpoint
 def test_hostile_json_is_refused_promptly(
     client: httpx.Client, endpoint: WriteEndpoint, case: str
@@ -228,6 +263,7 @@ def test_hostile_json_is_refused_promptly(
 
 
 @pytest.mark.contract("bodies.unknown-members", "errors.validation-list")
+@pytest.mark.attack("mass-assignment.read-only")
 @pytest.mark.parametrize("member", ["colour", "id", "owner_id", "created_at"])
 @each_endpoint
 def test_unknown_and_read_only_members_are_422(
@@ -242,6 +278,43 @@ def test_unknown_and_read_only_members_are_422(
         "naming the member",
         fields=member,
     )
+
+
+def _with_duplicate(body: dict[str, Any], case: str) -> bytes:
+    """``body`` as JSON text with its first member written twice."""
+    name, value = next(iter(body.items()))
+    if case == "same-value-twice":
+        first = value
+    else:
+        # Another value first: a parser that keeps the last one would accept the body.
+        first = 7 if isinstance(value, int) else f"decoy{value}"
+    raw = json.dumps(body)
+    return ("{" + json.dumps({name: first})[1:-1] + ", " + raw[1:]).encode()
+
+
+@pytest.mark.contract("bodies.duplicate-members", "bodies.rejected-write-changes-nothing")
+@pytest.mark.attack("json.duplicate-members")
+@pytest.mark.parametrize("case", ["same-value-twice", "decoy-first"])
+@each_endpoint
+def test_duplicate_members_are_400(
+    client: httpx.Client, endpoint: WriteEndpoint, case: str
+) -> None:
+    before = client.get(endpoint.path).json() if endpoint.method == "PATCH" else None
+    content = _with_duplicate(endpoint.valid_body(), case)
+    response = endpoint.send(client, content)
+    expect_problem(
+        response,
+        400,
+        "a JSON object that names a member twice is 400 — bodies are I-JSON, so the server "
+        "never picks one of two values",
+        sent=f"the body {content[:120].decode()} ({case})",
+    )
+    if before is not None:
+        after = expect_json(client.get(endpoint.path), 200, "the item still exists")
+        assert after == before, (
+            f"the refused PATCH changed the item from {before} to {after} "
+            "(bodies.rejected-write-changes-nothing)"
+        )
 
 
 # --- bodies.rejected-write-changes-nothing ---------------------------------------------
@@ -285,7 +358,17 @@ PATCH_CASES = [
 
 
 @pytest.mark.contract("bodies.rejected-write-changes-nothing")
-@pytest.mark.parametrize("case", PATCH_CASES)
+@pytest.mark.parametrize(
+    "case",
+    attack_cases(
+        PATCH_CASES,
+        {
+            "read-only-id": "mass-assignment.read-only",
+            "read-only-owner": "mass-assignment.read-only",
+            "other-user": "bola.foreign-item-write",
+        },
+    ),
+)
 def test_rejected_patch_changes_nothing(
     client: httpx.Client,
     owner: support.Account,
@@ -312,7 +395,13 @@ def test_rejected_patch_changes_nothing(
 
 
 @pytest.mark.contract("bodies.rejected-write-changes-nothing")
-@pytest.mark.parametrize("case", ["other-user", "no-token", "forged-token", "basic-scheme"])
+@pytest.mark.parametrize(
+    "case",
+    attack_cases(
+        ["other-user", "no-token", "forged-token", "basic-scheme"],
+        {"other-user": "bola.foreign-item-write"},
+    ),
+)
 def test_rejected_delete_changes_nothing(
     client: httpx.Client,
     owner: support.Account,
@@ -337,6 +426,7 @@ def test_rejected_delete_changes_nothing(
 
 
 @pytest.mark.contract("bodies.rejected-write-changes-nothing")
+@pytest.mark.attack("mass-assignment.read-only")
 def test_rejected_creates_store_nothing(
     client: httpx.Client, new_user: support.Account, auth_headers: dict[str, str]
 ) -> None:

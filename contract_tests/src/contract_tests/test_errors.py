@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from contract_tests import support
+from contract_tests.attacks import attack_cases
 from contract_tests.support import JSON_HEADERS, check_no_leak, expect_problem
 
 
@@ -44,6 +45,7 @@ def _provoke(
 
 
 @pytest.mark.contract("errors.problem-json")
+@pytest.mark.attack("errors.no-leaks")
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 413, 415, 422])
 def test_errors_are_problem_json(
     client: httpx.Client,
@@ -142,7 +144,28 @@ HOSTILE = {
 
 
 @pytest.mark.contract("errors.no-leaks")
-@pytest.mark.parametrize("case", list(HOSTILE))
+@pytest.mark.parametrize(
+    "case",
+    attack_cases(
+        HOSTILE,
+        {
+            "lone-surrogate-name": "errors.no-leaks",
+            "lone-surrogate-username": "errors.no-leaks",
+            "lone-surrogate-password": "errors.no-leaks",
+            "lone-surrogate-login": "errors.no-leaks",
+            "escaped-nul-name": "encoding.nul-bytes",
+            "nul-in-path": "encoding.nul-bytes",
+            "slash-in-id": "errors.no-leaks",
+            "euro-in-id": "errors.no-leaks",
+            "nul-limit": "encoding.nul-bytes",
+            "bad-percent-limit": "errors.no-leaks",
+            "huge-offset": "pagination.out-of-range",
+            "huge-token": "size.long-values",
+            "long-name": "size.long-values",
+            "huge-id-patch": "errors.no-leaks",
+        },
+    ),
+)
 def test_client_input_never_leaks(
     client: httpx.Client, shared_headers: dict[str, str], case: str
 ) -> None:

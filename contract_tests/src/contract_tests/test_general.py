@@ -233,3 +233,66 @@ def test_wrong_method_is_405(
             f"(general.method-not-allowed); Allow was {response.headers.get('allow')!r}",
             sent="a valid token",
         )
+
+
+@pytest.mark.contract("general.method-not-allowed")
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        # Found by fuzzing: a permission check answered 401 before the method was looked at.
+        ("TRACE", "/items"),
+        ("PUT", "/items"),
+        ("TRACE", "/items/{id}"),
+        ("PUT", "/items/{id}"),
+        ("PUT", "/me"),
+        ("DELETE", "/health"),
+    ],
+)
+def test_wrong_method_without_token_is_405(
+    client: httpx.Client, item: dict[str, Any], method: str, path: str
+) -> None:
+    url = path.replace("{id}", str(item["id"]))
+    response = client.request(method, url)
+    expect_problem(
+        response,
+        405,
+        f"{path} does not define {method}; the method is wrong whoever asks, so no 401 first",
+        sent="no token",
+    )
+
+
+# --- general.request-target-limit ----------------------------------------------------------
+
+TARGET_LIMIT = 8_192
+
+LONG_TARGETS = {
+    # name: (target builder, size in bytes, expected status)
+    "query-at-limit": ("/items?pad=", TARGET_LIMIT, 200),
+    "query-one-over": ("/items?pad=", TARGET_LIMIT + 1, 414),
+    "query-16-kib": ("/items?pad=", 16 * 1024, 414),
+    "query-60-kb": ("/items?pad=", 60_000, 414),
+    "item-path-one-over": ("/items/", TARGET_LIMIT + 1, 414),
+    "unknown-path-20-kb": ("/nothing-here/", 20_000, 414),
+}
+
+
+@pytest.mark.contract("general.request-target-limit")
+@pytest.mark.attack("size.request-target")
+@pytest.mark.parametrize("case", list(LONG_TARGETS))
+def test_request_target_over_8_kib_is_414(client: httpx.Client, case: str) -> None:
+    prefix, size, status = LONG_TARGETS[case]
+    filler = "1" if prefix == "/items/" else "a"
+    target = prefix + filler * (size - len(prefix))
+    response = client.get(target)
+    assert len(response.request.url.raw_path) == size, "the suite built the wrong target"
+    sent = f"a request target of {size} bytes ({case})"
+    if status == 200:
+        expect_json(response, 200, "a request target of up to 8,192 bytes is served", sent=sent)
+    else:
+        expect_problem(
+            response,
+            414,
+            "a request target over 8,192 bytes is 414 with a problem body, answered by the "
+            "application (never the HTTP server's own HTML page)",
+            sent=sent,
+        )

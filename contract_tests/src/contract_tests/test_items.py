@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from contract_tests import support
+from contract_tests.attacks import attack_cases
 from contract_tests.support import (
     JSON_HEADERS,
     MAX_INT32,
@@ -86,6 +87,7 @@ def _page_ids(client: httpx.Client, **params: Any) -> list[int]:
 
 
 @pytest.mark.contract("items.list.pagination")
+@pytest.mark.attack("pagination.out-of-range")
 def test_limit_defaults_to_20_and_caps_at_100(
     client: httpx.Client, owner_headers: dict[str, str]
 ) -> None:
@@ -142,6 +144,7 @@ BAD_PAGINATION = {
 
 
 @pytest.mark.contract("items.list.bad-pagination", "errors.validation-list")
+@pytest.mark.attack("pagination.out-of-range")
 @pytest.mark.parametrize("case", list(BAD_PAGINATION))
 def test_bad_pagination_is_422(client: httpx.Client, case: str) -> None:
     name, value = BAD_PAGINATION[case]
@@ -212,7 +215,7 @@ BAD_NAMES = {
 
 
 @pytest.mark.contract("items.create.name-rules", "errors.validation-list")
-@pytest.mark.parametrize("case", list(BAD_NAMES))
+@pytest.mark.parametrize("case", attack_cases(BAD_NAMES, {"nul": "encoding.nul-bytes"}))
 def test_bad_name_is_422(client: httpx.Client, shared_headers: dict[str, str], case: str) -> None:
     name = BAD_NAMES[case]
     response = client.post("/items", json={"name": name, "price_cents": 1}, headers=shared_headers)
@@ -233,13 +236,20 @@ GOOD_NAMES = {
     "decomposed-100-code-points": "e\u0301" * 50,
     "surrounding-spaces": "  padded name  ",
     "sql-shaped": "'); DROP TABLE items; --",
+    "like-wildcards": "100% _real_ \\%",
     "quotes-and-backslash": 'a "quoted" \\ name',
     "cjk": "名前の付いた品物",
 }
 
 
 @pytest.mark.contract("items.create.name-rules")
-@pytest.mark.parametrize("case", list(GOOD_NAMES))
+@pytest.mark.parametrize(
+    "case",
+    attack_cases(
+        GOOD_NAMES,
+        {"sql-shaped": "injection.sql-shaped", "like-wildcards": "injection.sql-shaped"},
+    ),
+)
 def test_good_name_is_stored_verbatim(
     client: httpx.Client, shared_headers: dict[str, str], case: str
 ) -> None:
@@ -454,6 +464,7 @@ def test_update_applies_create_rules(
 
 
 @pytest.mark.contract("items.update.forbidden")
+@pytest.mark.attack("bola.foreign-item-write")
 @pytest.mark.parametrize("method", ["PATCH", "DELETE"])
 def test_other_user_is_forbidden(
     client: httpx.Client, item: dict[str, Any], shared_headers: dict[str, str], method: str

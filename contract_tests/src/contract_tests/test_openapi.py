@@ -9,6 +9,8 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
+from contract_tests import openapi_diff
+from contract_tests.plugin import Target
 from contract_tests.support import expect, expect_json, media_type
 
 CONTRACT_PATHS = {"/health", "/auth/register", "/auth/token", "/me", "/items", "/items/{}"}
@@ -57,4 +59,21 @@ def test_docs_serve_swagger_ui(client: httpx.Client) -> None:
     assert kind == "text/html", f"GET /docs must be an HTML page (openapi.docs); got {kind!r}"
     assert "swagger" in response.text.lower(), (
         "GET /docs must serve Swagger UI (openapi.docs); the page does not mention swagger"
+    )
+
+
+@pytest.mark.contract("openapi.same-contract")
+def test_documents_describe_the_same_contract(
+    impl_pair: tuple[Target, Target], pair: tuple[httpx.Client, httpx.Client]
+) -> None:
+    (left, right), (a, b) = impl_pair, pair
+    why = "the API publishes its OpenAPI document"
+    first = openapi_diff.normalise(expect_json(a.get("/openapi.json"), 200, why))
+    second = openapi_diff.normalise(expect_json(b.get("/openapi.json"), 200, why))
+    differences = openapi_diff.diff(first, second)
+    unexpected = openapi_diff.unexpected(differences)
+    assert not unexpected, (
+        f"the OpenAPI documents of {left.name} and {right.name} must describe the same "
+        "contract (openapi.same-contract); these differences are not among the accepted "
+        "ones in docs/contract.md:\n" + openapi_diff.report(unexpected, left.name, right.name)
     )

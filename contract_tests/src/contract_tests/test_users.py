@@ -10,6 +10,7 @@ from contract_tests.support import check_user, expect_json
 
 
 @pytest.mark.contract("users.me")
+@pytest.mark.attack("exposure.exact-members")
 def test_me_is_the_tokens_user(
     client: httpx.Client, new_user: support.Account, auth_headers: dict[str, str]
 ) -> None:

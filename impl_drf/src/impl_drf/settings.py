@@ -16,6 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from shared_db import ConfigurationError, Settings
 
+# contract: settings/app
 ARENA = Settings()
 
 DEBUG = False
@@ -31,6 +32,7 @@ SECRET_KEY = hmac.new(
     hashlib.sha256,
 ).hexdigest()
 
+# contract: settings/app
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "impl_drf.api.middleware.RequestTargetLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,6 +80,7 @@ TEMPLATES = [
 _POSTGRES_SCHEME = re.compile(r"\Apostgres(?:ql)?(?:\+\w+)?://")
 
 
+# contract: settings/app
 def database_from_url(database_url: str, pool_size: int) -> dict[str, Any]:
     """One ``DATABASES`` entry from a PostgreSQL URL.
 
@@ -113,6 +117,7 @@ def database_from_url(database_url: str, pool_size: int) -> dict[str, Any]:
     }
 
 
+# contract: settings/app
 # Failing here, at startup, beats Django's dummy backend failing on the first query
 # with a message that does not say which variable to set.
 DATABASES = {"default": database_from_url(ARENA.require_database_url(), ARENA.db_pool_size)}
@@ -130,11 +135,15 @@ USE_TZ = True
 APPEND_SLASH = False
 # The contract's 64 KiB body limit (bodies.too-large).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 65_536
+# The contract's 8 KiB request target limit (general.request-target-limit); gunicorn
+# runs with --limit-request-line 0 so that this, not its HTML page, answers.
+MAX_REQUEST_TARGET_BYTES = 8_192
 
 STATIC_URL = "static/"
 # No collectstatic step: WhiteNoise serves the admin's files from the installed apps.
 WHITENOISE_USE_FINDERS = True
 
+# contract: settings/app
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["impl_drf.api.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -158,6 +167,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The contract v1: users, bearer tokens and items.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "impl_drf.api.schema.contract_shapes",
+    ],
     # The <item_id:pk> converter of urls.py, described as the integer it is.
     "PATH_CONVERTER_OVERRIDES": {
         "item_id": {"type": "integer", "minimum": 1, "maximum": 9_223_372_036_854_775_807},

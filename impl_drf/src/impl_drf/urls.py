@@ -13,6 +13,7 @@ from impl_drf.api import views
 from impl_drf.api.models import BIGINT_MAX
 
 
+# contract: items.retrieve
 class ItemIdConverter:
     """An id the ``bigint`` column can hold; anything else never matches (404)."""
 
@@ -31,8 +32,10 @@ class ItemIdConverter:
 register_converter(ItemIdConverter, "item_id")
 
 router = SimpleRouter(trailing_slash=False, use_regex_path=False)
+# contract: items.list, items.create, items.retrieve, items.update, items.delete
 router.register("items", views.ItemViewSet, basename="item")
 
+# contract: settings/app
 urlpatterns = [
     path("health", views.HealthView.as_view(), name="health"),
     path("auth/register", views.RegisterView.as_view(), name="register"),

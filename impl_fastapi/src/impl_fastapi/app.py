@@ -16,12 +16,13 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from impl_fastapi.db import create_engine, create_sessionmaker
-from impl_fastapi.middleware import BodySizeLimit
+from impl_fastapi.middleware import BodySizeLimit, RequestTargetLimit
 from impl_fastapi.problems import add_problem_schemas, install_problem_handlers
 from impl_fastapi.routes import auth, health, items, users
 from shared_db import Settings
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_TARGET_BYTES = 8 * 1024
 
 
 class State(TypedDict):
@@ -30,6 +31,7 @@ class State(TypedDict):
     sessionmaker: async_sessionmaker[AsyncSession]
 
 
+# contract: settings/app
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[State]:
     engine = create_engine(app.state.settings)
@@ -39,6 +41,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         await engine.dispose()
 
 
+# contract: settings/app
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Framework Arena API (FastAPI)",
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(RequestTargetLimit, max_bytes=MAX_TARGET_BYTES)
     app.state.settings = settings if settings is not None else Settings()
     install_problem_handlers(app)
     routers = [health.router, auth.router, users.router, items.router]

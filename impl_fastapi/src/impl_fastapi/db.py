@@ -17,6 +17,7 @@ CONNECT_TIMEOUT_SECONDS = 3
 POOL_TIMEOUT_SECONDS = 10
 
 
+# contract: settings/app
 def create_engine(settings: Settings) -> AsyncEngine:
     """An engine on psycopg 3 (async). Creating it opens no connection."""
     return create_async_engine(
@@ -29,6 +30,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+# contract: settings/app
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # Responses are serialised after commit; expiring would force a lazy reload,
     # which async sessions cannot do implicitly.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,11 +15,13 @@ from impl_fastapi.security import BIGINT_MAX, InvalidTokenError, decode_access_t
 from shared_db import Settings
 
 
+# contract: settings/app
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
+# contract: settings/app
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.state.sessionmaker() as session:
         yield session
@@ -27,17 +30,20 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
+# contract: auth.current-user
 # auto_error=False: a missing or non-Bearer header must be our 401 (with
 # WWW-Authenticate), not the 403 older FastAPI versions answer.
 bearer_scheme = HTTPBearer(auto_error=False)
 
 
+# contract: auth.current-user
 def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
     )
 
 
+# contract: auth.current-user
 async def get_current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     session: SessionDep,
@@ -60,7 +66,16 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-async def get_item(item_id: int, session: SessionDep) -> Item:
+# contract: items.retrieve, items.update, items.delete
+async def get_item(
+    item_id: Annotated[
+        int,
+        # Documented as the ids that can exist; validated by the route (digits only)
+        # and the lookup, so anything else is the contract's 404, not a 422.
+        Path(json_schema_extra={"minimum": 1, "maximum": BIGINT_MAX}),
+    ],
+    session: SessionDep,
+) -> Item:
     # The path only matches digits; ids beyond the BIGINT column are simply not found
     # (the database would otherwise reject the parameter).
     item = await session.get(Item, item_id) if item_id <= BIGINT_MAX else None
@@ -69,6 +84,7 @@ async def get_item(item_id: int, session: SessionDep) -> Item:
     return item
 
 
+# contract: auth.ownership
 async def get_owned_item(user: CurrentUser, item: Annotated[Item, Depends(get_item)]) -> Item:
     """The one ownership check: only the owner may change or delete an item."""
     if item.owner_id != user.id:
@@ -80,20 +96,37 @@ ItemDep = Annotated[Item, Depends(get_item)]
 OwnedItem = Annotated[Item, Depends(get_owned_item)]
 
 
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("an object names a member twice")
+    return members
+
+
 async def require_json_body(request: Request) -> None:
-    """415 unless the body is declared ``application/json``; 400 when it is empty.
+    """415 unless the body is declared ``application/json``; 400 unless it is UTF-8 I-JSON.
 
     FastAPI parses any ``application/*+json`` and hands other bodies to validation
     as bytes (a 422); the contract accepts only ``application/json``. It also
     reports an empty body as a missing field, where the contract sees malformed JSON.
+    Starlette's ``json.loads`` on bytes also reads UTF-16 and UTF-32 and keeps the
+    last of two members with one name; the contract wants UTF-8 and no duplicates.
     """
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="Send the body as application/json."
         )
-    if not await request.body():
+    body = await request.body()
+    if not body:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="The request body is empty.")
+    try:
+        json.loads(body.decode("utf-8"), object_pairs_hook=_unique_members)
+    except (ValueError, RecursionError) as exc:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            detail="The request body is not UTF-8 JSON with unique member names.",
+        ) from exc
 
 
 JSONBody = Depends(require_json_body)

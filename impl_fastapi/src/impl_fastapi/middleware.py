@@ -1,8 +1,9 @@
-"""A pure ASGI guard for the contract's 64 KiB body limit.
+"""Pure ASGI guards for the contract's size limits: 64 KiB bodies, 8 KiB request targets.
 
 FastAPI's own ``max_body_size`` answers with a plain-text 413 (and replaces any
 response to a request whose ``Content-Length`` is too large), so it cannot give
-the problem body the contract requires.
+the problem body the contract requires. uvicorn sets no limit on the request
+target at all.
 """
 
 from __future__ import annotations
@@ -48,3 +49,21 @@ class BodySizeLimit:
     @property
     def _detail(self) -> str:
         return f"The request body is larger than {self.max_bytes} bytes."
+
+
+class RequestTargetLimit:
+    """414 for a request target (path and query string as sent) over ``max_bytes``."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: bytes = scope.get("raw_path") or scope["path"].encode()
+            query: bytes = scope.get("query_string", b"")
+            if len(path) + (len(query) + 1 if query else 0) > self.max_bytes:
+                detail = f"The request target is longer than {self.max_bytes} bytes."
+                await problem(414, detail=detail)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -16,13 +16,14 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
 
+# contract: errors
 # The contract's table. HTTPStatus phrases differ between Python versions
 # (413 became "Content Too Large" in 3.13), so titles never come from there.
 TITLES: Mapping[int, str] = {
@@ -33,12 +34,14 @@ TITLES: Mapping[int, str] = {
     405: "Method Not Allowed",
     409: "Conflict",
     413: "Content Too Large",
+    414: "URI Too Long",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
 
+# contract: errors
 # Failures that mean "the database cannot be reached right now", not "the request
 # is wrong": refused or timed-out connections, a dropped connection, an exhausted pool.
 DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
@@ -50,11 +53,16 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 
 
 class FieldError(BaseModel):
+    # Documented as exactly these members, each always present (defaults included).
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
     field: str
     message: str
 
 
 class Problem(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
     type: Literal["about:blank"] = "about:blank"
     title: str
     status: int
@@ -65,6 +73,7 @@ class ValidationProblem(Problem):
     errors: list[FieldError]
 
 
+# contract: errors
 class ProblemResponse(JSONResponse):
     media_type = "application/problem+json"
 
@@ -74,6 +83,7 @@ class ProblemResponse(JSONResponse):
         return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
+# contract: errors
 def problem(
     status: int,
     title: str | None = None,
@@ -95,6 +105,7 @@ def problem(
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
+# contract: errors
 def _allowed_methods(request: Request) -> str:
     """Every method routed for this path, not only those of the route that answered.
 
@@ -110,6 +121,7 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+# contract: errors
 async def http_exception_handler(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
@@ -118,6 +130,7 @@ async def http_exception_handler(request: Request, exc: Exception) -> ProblemRes
     return problem(exc.status_code, detail=str(exc.detail), headers=headers)
 
 
+# contract: errors
 def _field_name(loc: Sequence[str | int]) -> str:
     # ("body", "name") -> "name"; ("query", "limit") -> "limit"; ("body",) -> "body":
     # the whole body is wrong (not an object, or missing).
@@ -126,6 +139,7 @@ def _field_name(loc: Sequence[str | int]) -> str:
     return str(loc[0]) if loc else "body"
 
 
+# contract: errors
 async def validation_exception_handler(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
     details = exc.errors()
@@ -138,11 +152,13 @@ async def validation_exception_handler(request: Request, exc: Exception) -> Prob
     return problem(422, detail="The request is invalid; see errors.", errors=errors)
 
 
+# contract: errors
 async def database_unavailable_handler(request: Request, exc: Exception) -> ProblemResponse:
     logger.warning("Database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return problem(503, detail="The database is unavailable; try again later.")
 
 
+# contract: errors
 async def unhandled_exception_handler(request: Request, exc: Exception) -> ProblemResponse:
     # The server logs the traceback (Starlette re-raises after this response);
     # the client gets no detail about it.
@@ -150,6 +166,7 @@ async def unhandled_exception_handler(request: Request, exc: Exception) -> Probl
     return problem(500, detail="An unexpected error occurred.")
 
 
+# contract: errors
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
     app.add_exception_handler(RequestValidationError, validation_exception_handler)
@@ -173,8 +190,56 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+# contract: openapi.same-contract
+LOCATION_HEADER = {"Location": {"description": "The new resource", "schema": {"type": "string"}}}
+TOTAL_COUNT_HEADER = {
+    "X-Total-Count": {"description": "The number of all items", "schema": {"type": "integer"}}
+}
+_FASTAPI_VALIDATION_ERROR = "#/components/schemas/HTTPValidationError"
+
+
+def _drop_default_validation_responses(openapi: dict[str, Any]) -> None:
+    """Remove the 422 FastAPI adds to every route with parameters.
+
+    It documents FastAPI's own error shape, which this API never sends (every error is
+    a problem), and it lands on routes that cannot answer 422 at all: an item id that
+    is not an integer is a 404 here. Routes that can give 422 declare it themselves.
+    """
+    for path_item in openapi.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            schema = responses.get("422", {}).get("content", {}).get("application/json", {})
+            if schema.get("schema", {}).get("$ref") == _FASTAPI_VALIDATION_ERROR:
+                del responses["422"]
+    schemas = openapi.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+
+
+def _integer_bounds(node: Any) -> None:
+    """Write the bounds of integer schemas as integers.
+
+    FastAPI's OpenAPI models type ``minimum``/``maximum`` as floats, so ``le=100``
+    comes out as ``100.0``. A client (or a fuzzer) reading ``2147483647.0`` may well
+    send ``5.0``, which the contract refuses (items.create.price-integer-only).
+    """
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+                value = node.get(key)
+                if isinstance(value, float) and value.is_integer():
+                    node[key] = int(value)
+        for value in node.values():
+            _integer_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _integer_bounds(value)
+
+
 def add_problem_schemas(openapi: dict[str, Any]) -> dict[str, Any]:
     """Register the problem models that ``problem_responses`` refers to."""
+    _drop_default_validation_responses(openapi)
+    _integer_bounds(openapi)
     _, definitions = models_json_schema(
         [(Problem, "serialization"), (ValidationProblem, "serialization")],
         ref_template=_SCHEMA_REF + "{model}",

@@ -34,6 +34,7 @@ def _format_timestamp(value: datetime) -> str:
 Timestamp = Annotated[datetime, PlainSerializer(_format_timestamp, return_type=str)]
 
 
+# contract: validation
 def _require_unicode_scalars(value: str) -> str:
     # JSON's \ud800 escape yields a lone surrogate, which no UTF-8 text (a stored
     # name, a hashed password) can hold.
@@ -44,10 +45,12 @@ def _require_unicode_scalars(value: str) -> str:
     return value
 
 
+# contract: validation
 # A JSON string and nothing else (no coercion from numbers), encodable as UTF-8.
 Text = Annotated[str, Field(strict=True), AfterValidator(_require_unicode_scalars)]
 
 
+# contract: validation
 def _check_item_name(value: str) -> str:
     if value.isspace():
         raise ValueError("must not be only whitespace")
@@ -56,32 +59,60 @@ def _check_item_name(value: str) -> str:
     return value  # stored exactly as sent: no trimming
 
 
-ItemName = Annotated[Text, Field(min_length=1, max_length=100), AfterValidator(_check_item_name)]
+# contract: validation, openapi.same-contract
+# The name rules as a JSON Schema pattern, for the document only: no Cc character
+# anywhere, not whitespace only (the non-Cc characters ``str.isspace`` accepts).
+# ``_check_item_name`` enforces them; pydantic-core's regex engine has no lookahead.
+NAME_PATTERN = (
+    r"^(?![ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$)"
+    r"[^\u0000-\u001f\u007f-\u009f]*$"
+)
+# contract: validation
+ItemName = Annotated[
+    Text,
+    Field(min_length=1, max_length=100, json_schema_extra={"pattern": NAME_PATTERN}),
+    AfterValidator(_check_item_name),
+]
+# contract: validation
 PriceCents = Annotated[StrictInt, Field(ge=0, le=INT32_MAX)]
-Username = Annotated[Text, Field(pattern=r"^[a-z0-9_.-]{3,32}$")]
+# contract: auth.register
+# (the pattern before the surrogate check, so the document shows it)
+USERNAME_PATTERN = r"^[a-z0-9_.-]{3,32}$"
+# contract: auth.register
+Username = Annotated[
+    str,
+    Field(strict=True, pattern=USERNAME_PATTERN),
+    AfterValidator(_require_unicode_scalars),
+]
+# contract: auth.register
 Password = Annotated[Text, Field(min_length=8, max_length=128)]
 
 
+# contract: validation
 class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# contract: auth.register
 class RegisterRequest(RequestBody):
     username: Username
     password: Password
 
 
+# contract: auth.token
 class TokenRequest(RequestBody):
     # Any strings: a username that could never register simply fails with 401.
     username: Text
     password: Text
 
 
+# contract: items.create, validation
 class ItemCreate(RequestBody):
     name: ItemName
     price_cents: PriceCents
 
 
+# contract: items.update, validation
 class ItemUpdate(RequestBody):
     """Any subset of the members. ``None`` only means "not sent": an explicit
     ``null`` is rejected, and the handler applies ``model_fields_set`` alone."""
@@ -97,7 +128,14 @@ class ItemUpdate(RequestBody):
         return value
 
 
-class UserRead(BaseModel):
+# contract: general.exact-members, openapi.same-contract
+class ResponseBody(BaseModel):
+    # Documented as exactly these members, each always present (defaults included).
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+# contract: auth.register, users.me
+class UserRead(ResponseBody):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -105,7 +143,8 @@ class UserRead(BaseModel):
     created_at: Timestamp
 
 
-class ItemRead(BaseModel):
+# contract: items.list, items.create, items.retrieve, items.update
+class ItemRead(ResponseBody):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -115,12 +154,14 @@ class ItemRead(BaseModel):
     created_at: Timestamp
 
 
-class TokenRead(BaseModel):
+# contract: auth.token
+class TokenRead(ResponseBody):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name, not a secret)
     expires_in: int
 
 
-class HealthRead(BaseModel):
+# contract: health
+class HealthRead(ResponseBody):
     status: Literal["ok"] = "ok"
     database: Literal["ok"] = "ok"

@@ -23,11 +23,13 @@ class InvalidTokenError(Exception):
     """The token cannot identify a user; the message says why (for logs, not clients)."""
 
 
+# contract: auth.token
 @cache
 def _dummy_hash() -> str:
     return _hasher.hash("not-a-real-password")
 
 
+# contract: auth.token
 def _verify(password_hash: str | None, password: str) -> bool:
     # Unknown users are checked against a dummy hash, so both failures take
     # about as long and timing does not reveal which usernames exist.
@@ -38,21 +40,25 @@ def _verify(password_hash: str | None, password: str) -> bool:
     return matched and password_hash is not None
 
 
+# contract: auth.register
 # argon2 is CPU-bound and blocking by design: keep it off the event loop.
 async def hash_password(password: str) -> str:
     return await run_in_threadpool(_hasher.hash, password)
 
 
+# contract: auth.token
 async def verify_password(password_hash: str | None, password: str) -> bool:
     return await run_in_threadpool(_verify, password_hash, password)
 
 
+# contract: auth.token
 def create_access_token(user_id: int, *, secret: str, ttl_seconds: int) -> str:
     issued_at = int(time.time())
     claims = {"sub": str(user_id), "iat": issued_at, "exp": issued_at + ttl_seconds}
     return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
 
 
+# contract: auth.current-user
 def decode_access_token(token: str, *, secret: str) -> int:
     """The user id a valid token names; ``InvalidTokenError`` for anything else."""
     try:

@@ -12,6 +12,7 @@ from shared_db import Settings
 MAX_BODY_BYTES = 64 * 1024
 
 
+# contract: settings/app
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings()
     app = Flask(__name__, static_folder=None)
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             "JWT_SECRET is the development default; set your own outside development."
         )
 
+    app.before_request(parsing.limit_request_target)
     app.after_request(parsing.drain_unread_body)
     db.init_app(app, settings)
     security.init_app(app, settings)

@@ -23,6 +23,7 @@ CONNECT_TIMEOUT_SECONDS = 3
 POOL_TIMEOUT_SECONDS = 10
 
 
+# contract: settings/app
 class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -34,6 +35,7 @@ class Database:
         )
 
 
+# contract: settings/app
 def init_app(app: Flask, settings: Settings) -> None:
     engine = create_engine(
         sqlalchemy_url(settings.require_database_url()),
@@ -51,6 +53,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         database.session.remove()
 
 
+# contract: settings/app
 def get_session() -> Session:
     database: Database = current_app.extensions[EXTENSION_KEY]
     return database.session()

@@ -23,10 +23,11 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from impl_flask.schemas import Problem
+from impl_flask.schemas import Problem, ValidationProblem
 
 PROBLEM_MIMETYPE = "application/problem+json"
 
+# contract: errors
 TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -35,6 +36,7 @@ TITLES = {
     405: "Method Not Allowed",
     409: "Conflict",
     413: "Content Too Large",
+    414: "URI Too Long",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     500: "Internal Server Error",
@@ -47,6 +49,7 @@ REJECTED_CHALLENGE = 'Bearer error="invalid_token"'
 Headers = Iterable[tuple[str, str]]
 
 
+# contract: errors
 def problem(
     status: int,
     detail: str,
@@ -72,6 +75,7 @@ def problem(
     return response
 
 
+# contract: errors
 def field_errors(messages: Mapping[str, Any]) -> list[dict[str, str]]:
     """Flatten webargs' ``{location: {field: [message, ...]}}`` into the contract's list.
 
@@ -86,6 +90,7 @@ def field_errors(messages: Mapping[str, Any]) -> list[dict[str, str]]:
     return errors
 
 
+# contract: errors
 def _texts(found: Any) -> Iterable[str]:
     if isinstance(found, Mapping):
         for nested in found.values():
@@ -97,24 +102,20 @@ def _texts(found: Any) -> Iterable[str]:
         yield str(found)
 
 
+# contract: errors
 class ProblemApi(Api):
     ERROR_SCHEMA = Problem
+    # Every operation lists the errors it can answer; no catch-all "default" response.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_responses(self) -> None:
         # As smorest does, but error responses are documented as problem+json.
         for status in HTTPStatus:
             response: dict[str, Any] = {"description": TITLES.get(status, status.phrase)}
             if status >= 400:
-                response["content"] = {PROBLEM_MIMETYPE: {"schema": self.ERROR_SCHEMA}}
+                schema = ValidationProblem if status == 422 else self.ERROR_SCHEMA
+                response["content"] = {PROBLEM_MIMETYPE: {"schema": schema}}
             self.spec.components.response(status.name, response, lazy=True)
-        self.spec.components.response(
-            self.DEFAULT_ERROR_RESPONSE_NAME,
-            {
-                "description": "Any other error",
-                "content": {PROBLEM_MIMETYPE: {"schema": self.ERROR_SCHEMA}},
-            },
-            lazy=True,
-        )
 
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
@@ -141,11 +142,13 @@ class ProblemApi(Api):
         return problem(status, detail, errors=errors, headers=headers)
 
 
+# contract: errors
 def handle_database_unavailable(error: Exception) -> Response:
     current_app.logger.warning("database unavailable: %s", error.__class__.__name__)
     return problem(503, "The database is unavailable.")
 
 
+# contract: errors
 def register_jwt_handlers(jwt: JWTManager) -> None:
     """Answer flask-jwt-extended's failures here (its defaults are plain JSON, some 422)."""
 

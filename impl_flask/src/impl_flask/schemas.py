@@ -18,6 +18,7 @@ INT32_MAX = 2**31 - 1
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+# contract: validation
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -35,6 +36,7 @@ class Timestamp(fields.DateTime):
         return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
 
 
+# contract: items.list
 class QueryInteger(fields.Integer):
     """An integer written in ASCII digits: ``int()`` alone would also take ``" 5"`` or ``1_0``."""
 
@@ -46,6 +48,17 @@ class QueryInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+# contract: validation, openapi.same-contract
+# The name rules as a JSON Schema pattern, for the document: no Cc character anywhere,
+# not whitespace only (the non-Cc characters ``str.isspace`` accepts).
+# ``validate_item_name`` enforces them.
+NAME_PATTERN = (
+    r"^(?![ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$)"
+    r"[^\u0000-\u001f\u007f-\u009f]*$"
+)
+
+
+# contract: validation
 def validate_item_name(value: str) -> None:
     if value.isspace():
         raise ValidationError("Must not be only whitespace.")
@@ -55,29 +68,39 @@ def validate_item_name(value: str) -> None:
 
 # --- users and tokens -------------------------------------------------------
 
+# contract: auth.register (``\Z``: ``$`` would also match before a final newline)
+USERNAME_RE = re.compile(r"[a-z0-9_.-]{3,32}\Z")
 
+
+# contract: auth.register
 class UserCreate(StrictSchema):
     username = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"[a-z0-9_.-]{3,32}\Z",
+            USERNAME_RE,
             error="Must be 3 to 32 characters among a-z, 0-9, '_', '.' and '-'.",
         ),
+        # Documented in the JSON Schema dialect: ``\Z`` above is Python's end of string
+        # (``$`` would also match before a final newline), ``$`` is JSON Schema's.
+        metadata={"pattern": "^[a-z0-9_.-]{3,32}$"},
     )
     password = fields.String(required=True, validate=validate.Length(min=8, max=128))
 
 
+# contract: auth.token
 class TokenRequest(StrictSchema):
     username = fields.String(required=True)
     password = fields.String(required=True)
 
 
+# contract: auth.register, users.me
 class UserRead(Schema):
     id = fields.Integer(required=True)
     username = fields.String(required=True)
     created_at = Timestamp(required=True, metadata={"example": "2026-01-31T12:00:00.000000Z"})
 
 
+# contract: auth.token
 class TokenRead(Schema):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"enum": ["bearer"]})
@@ -87,10 +110,12 @@ class TokenRead(Schema):
 # --- items ------------------------------------------------------------------
 
 
+# contract: items.create, validation
 class ItemCreate(StrictSchema):
     name = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=100), validate_item_name],
+        metadata={"pattern": NAME_PATTERN},
     )
     # strict: only JSON integers; marshmallow's Number already refuses booleans.
     price_cents = fields.Integer(
@@ -98,6 +123,7 @@ class ItemCreate(StrictSchema):
     )
 
 
+# contract: items.update, validation
 class ItemUpdate(ItemCreate):
     """Any subset of ``ItemCreate``; each member present obeys the same rules, null included."""
 
@@ -106,6 +132,7 @@ class ItemUpdate(ItemCreate):
         super().__init__(**kwargs)
 
 
+# contract: items.list, items.create, items.retrieve, items.update
 class ItemRead(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -114,6 +141,7 @@ class ItemRead(Schema):
     created_at = Timestamp(required=True, metadata={"example": "2026-01-31T12:00:00.000000Z"})
 
 
+# contract: items.list
 class ItemListArgs(Schema):
     limit = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
     offset = QueryInteger(load_default=0, validate=validate.Range(min=0, max=INT32_MAX))
@@ -122,9 +150,10 @@ class ItemListArgs(Schema):
 # --- other ------------------------------------------------------------------
 
 
+# contract: health
 class HealthRead(Schema):
-    status = fields.String(required=True)
-    database = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["ok"]})
+    database = fields.String(required=True, metadata={"enum": ["ok"]})
 
 
 class FieldError(Schema):
@@ -135,8 +164,13 @@ class FieldError(Schema):
 class Problem(Schema):
     """RFC 9457 problem details, as every error response carries them."""
 
-    type = fields.String(required=True, metadata={"example": "about:blank"})
+    type = fields.String(required=True, metadata={"enum": ["about:blank"]})
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
-    errors = fields.List(fields.Nested(FieldError), metadata={"description": "Only on 422."})
+
+
+class ValidationProblem(Problem):
+    """A 422's problem details: the offending members or parameters, at least one."""
+
+    errors = fields.List(fields.Nested(FieldError), required=True)

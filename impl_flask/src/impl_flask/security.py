@@ -30,15 +30,18 @@ _USER_ID = re.compile(r"[0-9]{1,19}")
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 
 
+# contract: auth.register
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# contract: auth.token
 @cache
 def _dummy_hash() -> str:
     return _hasher.hash("not-a-real-password")
 
 
+# contract: auth.token
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; with no user, spend the same time on a dummy hash."""
     try:
@@ -48,6 +51,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     return matches and password_hash is not None
 
 
+# contract: auth.current-user
 # The token ``type`` is flask-jwt-extended's own claim; other issuers may omit it.
 login_required = jwt_required(verify_type=False)
 
@@ -55,11 +59,13 @@ login_required = jwt_required(verify_type=False)
 BEARER_AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
+# contract: auth.token
 def issue_token(user: User) -> str:
     token: str = create_access_token(identity=str(user.id))
     return token
 
 
+# contract: auth.token, auth.current-user
 def init_app(app: Flask, settings: Settings) -> None:
     app.config.update(
         JWT_SECRET_KEY=settings.jwt_secret.get_secret_value(),

@@ -19,6 +19,7 @@ from impl_drf.api.security import InvalidToken, user_id_from_token
 KEYWORD = "Bearer"
 
 
+# contract: auth.current-user
 class JWTAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[User, str] | None:
         parts = get_authorization_header(request).split()

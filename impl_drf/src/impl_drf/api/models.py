@@ -19,18 +19,22 @@ from django.db.models.functions import Now
 INT4_MAX = 2_147_483_647
 BIGINT_MAX = 9_223_372_036_854_775_807
 
+# contract: auth.register
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{3,32}")
+# contract: auth.register
 validate_username = RegexValidator(
     rf"\A{USERNAME_PATTERN.pattern}\Z",
     "Use 3 to 32 of: lowercase letters, digits, '_', '.', '-'.",
 )
 
 
+# contract: validation
 def validate_not_blank(value: str) -> None:
     if value.isspace():
         raise ValidationError("Must not be only whitespace.", code="blank")
 
 
+# contract: validation
 def validate_no_control_characters(value: str) -> None:
     if any(unicodedata.category(char) == "Cc" for char in value):
         raise ValidationError("Must not contain control characters.", code="control_characters")
@@ -52,12 +56,14 @@ class User(models.Model):
     def __str__(self) -> str:
         return self.username
 
+    # contract: auth.current-user
     # DRF's permission classes ask this of whatever the authentication class returned.
     @property
     def is_authenticated(self) -> bool:
         return True
 
 
+# contract: validation
 class Item(models.Model):
     id = models.BigAutoField(primary_key=True)
     name = models.CharField(

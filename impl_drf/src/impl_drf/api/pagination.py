@@ -21,6 +21,7 @@ from impl_drf.api.models import INT4_MAX
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
+# contract: items.list
 class ItemPagination(LimitOffsetPagination):
     default_limit = 20
     max_limit = 100

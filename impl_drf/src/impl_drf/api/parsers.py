@@ -6,6 +6,8 @@ leaves to the view is added here:
 
 - nesting deep enough to exhaust the recursion limit (a ``RecursionError``, which
   DRF does not catch) is a ``ParseError`` too;
+- so are a member named twice in one object (DRF keeps the last) and a body that is
+  not UTF-8 whatever ``charset`` it declares: the contract's bodies are UTF-8 I-JSON;
 - DRF treats an empty body as ``{}`` whatever its ``Content-Type``, and streams the
   body past ``DATA_UPLOAD_MAX_MEMORY_SIZE``; ``require_json_body`` checks the
   media type (415), the size (413) and emptiness (400) before a view reads it.
@@ -13,6 +15,7 @@ leaves to the view is added here:
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
@@ -23,10 +26,18 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
+from rest_framework.utils import json
 
 from impl_drf.api.problems import ContentTooLarge
 
 JSON_MEDIA_TYPE = "application/json"
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("an object names a member twice")
+    return members
 
 
 class StrictJSONParser(JSONParser):
@@ -37,7 +48,11 @@ class StrictJSONParser(JSONParser):
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         try:
-            return super().parse(stream, media_type, parser_context)
+            # As JSONParser.parse (DRF's json keeps NaN and Infinity out), plus the hook.
+            reader = codecs.getreader("utf-8")(stream)
+            return json.load(reader, object_pairs_hook=_unique_members)
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
         except RecursionError as exc:
             raise ParseError("JSON parse error - nested too deeply.") from exc
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from impl_drf.api.models import Item
 
 
+# contract: auth.ownership
 class IsOwnerOrReadOnly(BasePermission):
     """Anyone may read an item; only its owner may change or delete it (else 403)."""
 

@@ -24,6 +24,7 @@ from rest_framework.views import set_rollback
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
+# contract: errors
 # The contract's titles (not always Python's HTTPStatus phrases).
 TITLES = {
     400: "Bad Request",
@@ -33,6 +34,7 @@ TITLES = {
     405: "Method Not Allowed",
     409: "Conflict",
     413: "Content Too Large",
+    414: "URI Too Long",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     500: "Internal Server Error",
@@ -40,30 +42,35 @@ TITLES = {
 }
 
 
+# contract: errors
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The resource conflicts with one that exists."
     default_code = "conflict"
 
 
+# contract: errors
 class ContentTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is larger than 65536 bytes."
     default_code = "content_too_large"
 
 
+# contract: errors
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is unavailable."
     default_code = "service_unavailable"
 
 
+# contract: errors
 class InvalidCredentials(exceptions.APIException):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Invalid username or password."
     default_code = "invalid_credentials"
 
 
+# contract: errors
 def problem(
     status_code: int, detail: str, errors: list[dict[str, str]] | None = None
 ) -> dict[str, Any]:
@@ -78,6 +85,7 @@ def problem(
     return body
 
 
+# contract: errors
 def field_errors(detail: Any, field: str = "body") -> Iterator[dict[str, str]]:
     """Flatten DRF's nested error detail into the contract's ``[{field, message}]``."""
     if isinstance(detail, Mapping):
@@ -90,6 +98,7 @@ def field_errors(detail: Any, field: str = "body") -> Iterator[dict[str, str]]:
         yield {"field": field, "message": str(detail)}
 
 
+# contract: errors
 def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     if isinstance(exc, exceptions.APIException):
         return exc
@@ -106,6 +115,7 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     return None
 
 
+# contract: errors
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     api_exc = _as_api_exception(exc)
     if api_exc is None:
@@ -127,12 +137,14 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
+# contract: errors
 def _text(detail: Any) -> str:
     if isinstance(detail, str):
         return detail
     return "; ".join(error["message"] for error in field_errors(detail))
 
 
+# contract: errors
 def problem_response(status_code: int, detail: str) -> JsonResponse:
     return JsonResponse(
         problem(status_code, detail),
@@ -142,17 +154,21 @@ def problem_response(status_code: int, detail: str) -> JsonResponse:
     )
 
 
+# contract: errors
 def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
     return problem_response(400, "The request could not be understood.")
 
 
+# contract: errors
 def permission_denied(request: HttpRequest, exception: Exception) -> JsonResponse:
     return problem_response(403, "You may not do this.")
 
 
+# contract: errors
 def page_not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
     return problem_response(404, f"Nothing lives at {request.path}.")
 
 
+# contract: errors
 def server_error(request: HttpRequest) -> JsonResponse:
     return problem_response(500, "The server failed to answer; the error was logged.")

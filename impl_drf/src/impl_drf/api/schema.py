@@ -25,10 +25,22 @@ class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
         )
 
 
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
 Problem = inline_serializer(
     "Problem",
     {
-        "type": serializers.CharField(default="about:blank"),
+        "type": serializers.ChoiceField(choices=["about:blank"]),
+        "title": serializers.CharField(),
+        "status": serializers.IntegerField(),
+        "detail": serializers.CharField(),
+    },
+)
+
+ValidationProblem = inline_serializer(
+    "ValidationProblem",
+    {
+        "type": serializers.ChoiceField(choices=["about:blank"]),
         "title": serializers.CharField(),
         "status": serializers.IntegerField(),
         "detail": serializers.CharField(),
@@ -37,13 +49,55 @@ Problem = inline_serializer(
                 "FieldError",
                 {"field": serializers.CharField(), "message": serializers.CharField()},
             ),
-            required=False,
-            help_text="Only on 422.",
         ),
     },
 )
 
 
-def problems(*statuses: int) -> dict[int, OpenApiResponse]:
+def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
     """``application/problem+json`` responses for ``extend_schema(responses=...)``."""
-    return {code: OpenApiResponse(Problem, description=TITLES[code]) for code in statuses}
+    return {
+        (code, PROBLEM_MEDIA_TYPE): OpenApiResponse(
+            ValidationProblem if code == 422 else Problem, description=TITLES[code]
+        )
+        for code in statuses
+    }
+
+
+# contract: bodies
+# What a JSON body can get before its serializer is even looked at (JSONBodyMixin).
+BODY_ERRORS = (400, 413, 415)
+
+# contract: items.create, openapi.same-contract
+# The name rules as a JSON Schema pattern, for the document: no Cc character anywhere,
+# not whitespace only (the non-Cc characters ``str.isspace`` accepts). The model's
+# validators enforce them.
+NAME_PATTERN = (
+    r"^(?![ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$)"
+    r"[^\u0000-\u001f\u007f-\u009f]*$"
+)
+
+
+def contract_shapes(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: what the serializers enforce but drf-spectacular cannot see.
+
+    - Every shape has exactly its members (``StrictSerializerMixin`` rejects others,
+      responses carry no others): ``additionalProperties: false``.
+    - A POST or PATCH needs a JSON body (an empty one is a 400), ``{}`` for a PATCH
+      with nothing to change: the body is required, partial or not.
+    - An item name's rules live in model validators, which have no schema.
+    - The username pattern already bounds its length; the model's ``max_length``
+      would repeat it.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    for schema in schemas.values():
+        if schema.get("type") == "object":
+            schema["additionalProperties"] = False
+    for name in ("ItemWrite", "PatchedItemWrite"):
+        schemas[name]["properties"]["name"].update(minLength=1, pattern=NAME_PATTERN)
+    schemas["UserRegister"]["properties"]["username"].pop("maxLength", None)
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+    return result

@@ -30,15 +30,18 @@ class InvalidToken(Exception):
     """The token names no user; the message says why (for logs, never for clients)."""
 
 
+# contract: auth.register
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# contract: auth.token
 @cache
 def _dummy_hash() -> str:
     return _hasher.hash("no user has this password")
 
 
+# contract: auth.token
 def authenticate(username: str, password: str) -> User | None:
     """The user these credentials belong to, or None.
 
@@ -57,12 +60,14 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+# contract: auth.token
 def issue_token(user: User) -> str:
     issued_at = int(time.time())
     claims = {"sub": str(user.pk), "iat": issued_at, "exp": issued_at + settings.JWT_TTL_SECONDS}
     return jwt.encode(claims, settings.JWT_SECRET, algorithm=JWT_ALGORITHM)
 
 
+# contract: auth.current-user
 def user_id_from_token(token: str) -> int:
     """The id a valid token names: HS256 only, sub/iat/exp required, nbf honoured."""
     try:

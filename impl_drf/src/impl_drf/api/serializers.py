@@ -21,6 +21,7 @@ from impl_drf.api.models import Item, User, validate_username
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+# contract: validation
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer only: no strings, floats (even ``5.0``) or booleans."""
 
@@ -30,6 +31,7 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+# contract: validation
 class StrictCharField(serializers.CharField):
     """A JSON string only, never trimmed."""
 
@@ -53,6 +55,7 @@ class TimestampField(serializers.DateTimeField):
         return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
 
 
+# contract: validation
 class StrictSerializerMixin:
     """Reject members the shape does not accept, read-only ones included (422)."""
 
@@ -69,6 +72,7 @@ class StrictSerializerMixin:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
+# contract: validation
 class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     serializer_field_mapping: ClassVar[dict[type[models.Field], type[serializers.Field]]] = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -78,6 +82,7 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     }
 
 
+# contract: auth.register, users.me
 class UserRead(serializers.ModelSerializer):
     created_at = TimestampField()
 
@@ -86,6 +91,7 @@ class UserRead(serializers.ModelSerializer):
         fields = ("id", "username", "created_at")
 
 
+# contract: auth.register
 class UserRegister(StrictModelSerializer):
     password = StrictCharField(min_length=8, max_length=128, write_only=True)
 
@@ -108,6 +114,7 @@ class UserRegister(StrictModelSerializer):
         return UserRead(instance, context=self.context).data
 
 
+# contract: auth.token
 class TokenRequest(StrictSerializerMixin, serializers.Serializer):
     # Any string is a credential to check: a wrong one is a 401, never a 422.
     username = StrictCharField(allow_blank=True)
@@ -119,6 +126,7 @@ class TokenRequest(StrictSerializerMixin, serializers.Serializer):
             allow_nul(field)
 
 
+# contract: auth.register, auth.token
 def allow_nul(field: serializers.Field) -> None:
     """Passwords are any code points, NUL included (DRF's CharField refuses NUL)."""
     field.validators = [
@@ -126,12 +134,14 @@ def allow_nul(field: serializers.Field) -> None:
     ]
 
 
+# contract: auth.token
 class TokenRead(serializers.Serializer):
     access_token = serializers.CharField()
-    token_type = serializers.CharField(default="bearer")
+    token_type = serializers.ChoiceField(choices=["bearer"])
     expires_in = serializers.IntegerField()
 
 
+# contract: items.list, items.create, items.retrieve, items.update
 class ItemRead(serializers.ModelSerializer):
     owner_id = serializers.IntegerField(read_only=True)
     created_at = TimestampField()
@@ -141,6 +151,7 @@ class ItemRead(serializers.ModelSerializer):
         fields = ("id", "name", "price_cents", "owner_id", "created_at")
 
 
+# contract: items.create, items.update, validation
 class ItemWrite(StrictModelSerializer):
     """Create (all members required) and update (``partial=True``: any subset)."""
 

@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, viewsets
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,7 +25,7 @@ from impl_drf.api.models import Item, User
 from impl_drf.api.parsers import require_json_body
 from impl_drf.api.permissions import IsOwnerOrReadOnly
 from impl_drf.api.problems import Conflict, InvalidCredentials
-from impl_drf.api.schema import problems
+from impl_drf.api.schema import BODY_ERRORS, problems
 from impl_drf.api.serializers import (
     ItemRead,
     ItemWrite,
@@ -35,6 +36,26 @@ from impl_drf.api.serializers import (
 )
 
 USERNAME_CONSTRAINT = "users_username_key"
+
+# contract: auth.register, items.create
+LOCATION = OpenApiParameter(
+    "Location", str, OpenApiParameter.HEADER, description="The new resource.", response=[201]
+)
+
+
+class MethodFirstMixin:
+    """A method the view does not serve is a 405, token or not (general.method-not-allowed).
+
+    ``APIView.initial`` checks permissions before ``dispatch`` looks for a handler, so
+    without this an unserved method on an authenticated view would answer 401.
+    """
+
+    allowed_methods: list[str]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method not in self.allowed_methods:
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
 
 class JSONBodyMixin:
@@ -49,6 +70,7 @@ class JSONBodyMixin:
             require_json_body(request)
 
 
+# contract: health
 class HealthView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -56,7 +78,11 @@ class HealthView(APIView):
     @extend_schema(
         responses={
             200: inline_serializer(
-                "Health", {"status": serializers.CharField(), "database": serializers.CharField()}
+                "Health",
+                {
+                    "status": serializers.ChoiceField(choices=["ok"]),
+                    "database": serializers.ChoiceField(choices=["ok"]),
+                },
             ),
             **problems(503),
         },
@@ -67,7 +93,10 @@ class HealthView(APIView):
         return Response({"status": "ok", "database": "ok"})
 
 
-@extend_schema(responses={201: UserRead, **problems(409, 415, 422)})
+# contract: auth.register
+@extend_schema(
+    responses={201: UserRead, **problems(*BODY_ERRORS, 409, 422, 503)}, parameters=[LOCATION]
+)
 class RegisterView(JSONBodyMixin, generics.CreateAPIView):
     serializer_class = UserRegister
     authentication_classes = ()
@@ -91,11 +120,14 @@ class RegisterView(JSONBodyMixin, generics.CreateAPIView):
         return {"Location": reverse("me")}
 
 
+# contract: auth.token
 class TokenView(JSONBodyMixin, APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
-    @extend_schema(request=TokenRequest, responses={200: TokenRead, **problems(401, 415, 422)})
+    @extend_schema(
+        request=TokenRequest, responses={200: TokenRead, **problems(*BODY_ERRORS, 401, 422, 503)}
+    )
     def post(self, request: Request) -> Response:
         credentials = TokenRequest(data=request.data)
         credentials.is_valid(raise_exception=True)
@@ -112,17 +144,21 @@ class TokenView(JSONBodyMixin, APIView):
         )
 
 
-@extend_schema(responses={200: UserRead, **problems(401)})
-class MeView(generics.RetrieveAPIView):
+# contract: users.me
+@extend_schema(responses={200: UserRead, **problems(401, 503)})
+class MeView(MethodFirstMixin, generics.RetrieveAPIView):
     serializer_class = UserRead
 
     def get_object(self) -> User:
         return self.request.user  # type: ignore[return-value]
 
 
+# contract: items.list, items.create, items.retrieve, items.update, items.delete
 @extend_schema_view(
     list=extend_schema(
-        responses={200: ItemRead(many=True), **problems(422)},
+        responses={200: ItemRead(many=True), **problems(422, 503)},
+        # Reading needs no token, and a token sent is not even looked at.
+        auth=[],
         parameters=[
             OpenApiParameter(
                 "X-Total-Count",
@@ -133,12 +169,16 @@ class MeView(generics.RetrieveAPIView):
             )
         ],
     ),
-    create=extend_schema(responses={201: ItemRead, **problems(401, 415, 422)}),
-    retrieve=extend_schema(responses={200: ItemRead, **problems(404)}),
-    partial_update=extend_schema(responses={200: ItemRead, **problems(401, 403, 404, 422)}),
-    destroy=extend_schema(responses={204: None, **problems(401, 403, 404)}),
+    create=extend_schema(
+        responses={201: ItemRead, **problems(*BODY_ERRORS, 401, 422, 503)}, parameters=[LOCATION]
+    ),
+    retrieve=extend_schema(responses={200: ItemRead, **problems(404, 503)}, auth=[]),
+    partial_update=extend_schema(
+        responses={200: ItemRead, **problems(*BODY_ERRORS, 401, 403, 404, 422, 503)}
+    ),
+    destroy=extend_schema(responses={204: None, **problems(401, 403, 404, 503)}),
 )
-class ItemViewSet(JSONBodyMixin, viewsets.ModelViewSet):
+class ItemViewSet(MethodFirstMixin, JSONBodyMixin, viewsets.ModelViewSet):
     queryset = Item.objects.order_by("id")
     permission_classes = (IsAuthenticatedOrReadOnly, IsOwnerOrReadOnly)
     # No PUT: the contract updates with PATCH only, so PUT is a 405.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import psycopg.errors
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
@@ -7,19 +9,29 @@ from sqlalchemy.exc import IntegrityError
 
 from impl_fastapi.deps import JSONBody, SessionDep, SettingsDep
 from impl_fastapi.models import User
-from impl_fastapi.problems import problem_responses
-from impl_fastapi.schemas import RegisterRequest, TokenRead, TokenRequest, UserRead
+from impl_fastapi.problems import LOCATION_HEADER, problem_responses
+from impl_fastapi.schemas import (
+    USERNAME_PATTERN,
+    RegisterRequest,
+    TokenRead,
+    TokenRequest,
+    UserRead,
+)
 from impl_fastapi.security import create_access_token, hash_password, verify_password
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
+# contract: auth.register
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
     dependencies=[JSONBody],
-    responses=problem_responses(400, 409, 413, 415, 422, 503),
+    responses={
+        201: {"headers": LOCATION_HEADER},
+        **problem_responses(400, 409, 413, 415, 422, 503),
+    },
 )
 async def register(
     body: RegisterRequest, session: SessionDep, request: Request, response: Response
@@ -40,17 +52,22 @@ async def register(
     return user
 
 
+# contract: auth.token
 @router.post(
     "/token",
     dependencies=[JSONBody],
     responses=problem_responses(400, 401, 413, 415, 422, 503),
 )
 async def issue_token(body: TokenRequest, session: SessionDep, settings: SettingsDep) -> TokenRead:
-    row = (
-        await session.execute(
-            select(User.id, User.password_hash).where(User.username == body.username)
-        )
-    ).one_or_none()
+    # A username no registration can produce (a NUL, which Postgres refuses to
+    # compare, among others) belongs to nobody: the same 401, without a query.
+    row = None
+    if re.fullmatch(USERNAME_PATTERN, body.username):
+        row = (
+            await session.execute(
+                select(User.id, User.password_hash).where(User.username == body.username)
+            )
+        ).one_or_none()
     # Verified even for an unknown user (against a dummy hash), then one answer for both.
     matched = await verify_password(row.password_hash if row else None, body.password)
     if row is None or not matched:

@@ -10,6 +10,7 @@ from impl_fastapi.schemas import HealthRead
 router = APIRouter(tags=["health"])
 
 
+# contract: health
 @router.get("/health", responses=problem_responses(503))
 async def health(session: SessionDep) -> HealthRead:
     """Healthy means a round trip to the database succeeded."""

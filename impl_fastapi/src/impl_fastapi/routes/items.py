@@ -5,21 +5,23 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from sqlalchemy import func, select
 
 from impl_fastapi.deps import CurrentUser, ItemDep, JSONBody, OwnedItem, SessionDep
 from impl_fastapi.models import Item
-from impl_fastapi.problems import problem_responses
+from impl_fastapi.problems import LOCATION_HEADER, TOTAL_COUNT_HEADER, problem_responses
 from impl_fastapi.schemas import INT32_MAX, ItemCreate, ItemRead, ItemUpdate
 
 router = APIRouter(prefix="/items", tags=["items"])
 
+# contract: items.retrieve
 # Starlette's ``int`` convertor matches digits only, so "abc" or "-1" reach no route
 # and get the 404 the contract asks for, where an ``int`` parameter would give 422.
 ITEM_PATH = "/{item_id:int}"
 
 
+# contract: items.list
 def _plain_integer(value: object) -> object:
     # Pydantic's lax int also takes "5.0", " 5" and "5_0"; a query integer is digits.
     if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
@@ -27,15 +29,24 @@ def _plain_integer(value: object) -> object:
     return value
 
 
-QueryInt = Annotated[int, BeforeValidator(_plain_integer)]
+# contract: items.list
+# (bounds in a Field ahead of the validator, so the document shows them as minimum/maximum)
+Limit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_plain_integer)]
+# contract: items.list
+Offset = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(_plain_integer)]
 
 
-@router.get("", response_model=list[ItemRead], responses=problem_responses(422, 503))
+# contract: items.list
+@router.get(
+    "",
+    response_model=list[ItemRead],
+    responses={200: {"headers": TOTAL_COUNT_HEADER}, **problem_responses(422, 503)},
+)
 async def list_items(
     session: SessionDep,
     response: Response,
-    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 20,
-    offset: Annotated[QueryInt, Query(ge=0, le=INT32_MAX)] = 0,
+    limit: Annotated[Limit, Query()] = 20,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Sequence[Item]:
     # Two statements rather than count(*) OVER (): a page past the end has no row
     # to carry the window total, and X-Total-Count is still required there.
@@ -45,12 +56,16 @@ async def list_items(
     return items.all()
 
 
+# contract: items.create
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ItemRead,
     dependencies=[JSONBody],
-    responses=problem_responses(400, 401, 413, 415, 422, 503),
+    responses={
+        201: {"headers": LOCATION_HEADER},
+        **problem_responses(400, 401, 413, 415, 422, 503),
+    },
 )
 async def create_item(
     body: ItemCreate, user: CurrentUser, session: SessionDep, request: Request, response: Response
@@ -62,11 +77,13 @@ async def create_item(
     return item
 
 
+# contract: items.retrieve
 @router.get(ITEM_PATH, response_model=ItemRead, responses=problem_responses(404, 503))
 async def retrieve_item(item: ItemDep) -> Item:
     return item
 
 
+# contract: items.update
 @router.patch(
     ITEM_PATH,
     response_model=ItemRead,
@@ -81,6 +98,7 @@ async def update_item(body: ItemUpdate, item: OwnedItem, session: SessionDep) ->
     return item
 
 
+# contract: items.delete
 @router.delete(
     ITEM_PATH,
     status_code=status.HTTP_204_NO_CONTENT,

@@ -10,6 +10,7 @@ from impl_fastapi.schemas import UserRead
 router = APIRouter(tags=["users"])
 
 
+# contract: users.me
 @router.get("/me", response_model=UserRead, responses=problem_responses(401, 503))
 async def read_me(user: CurrentUser) -> User:
     return user

@@ -11,15 +11,17 @@ from werkzeug.exceptions import Conflict, Unauthorized
 from impl_flask.db import get_session
 from impl_flask.models import User
 from impl_flask.parsing import Blueprint
-from impl_flask.schemas import TokenRead, TokenRequest, UserCreate, UserRead
+from impl_flask.schemas import USERNAME_RE, TokenRead, TokenRequest, UserCreate, UserRead
 from impl_flask.security import hash_password, issue_token, verify_password
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Registration and tokens.")
 
 
+# contract: auth.register
 @blp.post("/register")
 @blp.arguments(UserCreate)
 @blp.response(201, UserRead, headers={"Location": {"schema": {"type": "string"}}})
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 @blp.alt_response(409, response="CONFLICT")
 def register(data: dict[str, str]) -> tuple[User, dict[str, str]]:
     session = get_session()
@@ -38,12 +40,18 @@ def register(data: dict[str, str]) -> tuple[User, dict[str, str]]:
     return user, {"Location": "/me"}
 
 
+# contract: auth.token
 @blp.post("/token")
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenRead)
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 @blp.alt_response(401, response="UNAUTHORIZED")
 def create_token(data: dict[str, str]) -> dict[str, Any]:
-    user = get_session().scalar(select(User).where(User.username == data["username"]))
+    # A username no registration can produce (a NUL, which Postgres refuses to
+    # compare, among others) belongs to nobody: the same 401, without a query.
+    user = None
+    if USERNAME_RE.match(data["username"]):
+        user = get_session().scalar(select(User).where(User.username == data["username"]))
     # One answer for an unknown user and a wrong password, so usernames stay private.
     if not verify_password(user.password_hash if user else None, data["password"]) or not user:
         raise Unauthorized("Invalid username or password.")

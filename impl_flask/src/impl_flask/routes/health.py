@@ -11,6 +11,7 @@ from impl_flask.schemas import HealthRead
 blp = Blueprint("health", __name__, description="Liveness with a database round trip.")
 
 
+# contract: health
 @blp.get("/health")
 @blp.response(200, HealthRead)
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")

@@ -14,6 +14,7 @@ from impl_flask.security import BEARER_AUTH, login_required
 blp = Blueprint("items", __name__, url_prefix="/items", description="Everyone's items.")
 
 
+# contract: items.retrieve
 class ItemIdConverter(BaseConverter):
     """An item id in a path: ASCII digits, at most as many as a bigint has.
 
@@ -31,6 +32,7 @@ class ItemIdConverter(BaseConverter):
         return str(value)
 
 
+# contract: items.retrieve
 def item_id_schema(_converter: ItemIdConverter) -> dict[str, object]:
     return {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX}
 
@@ -38,6 +40,7 @@ def item_id_schema(_converter: ItemIdConverter) -> dict[str, object]:
 ITEM_PATH = "/<item_id:item_id>"
 
 
+# contract: items.retrieve, items.update, items.delete
 def get_item(item_id: int) -> Item:
     # 19 digits can still overflow the column; such an id exists as little as 0 does.
     item = get_session().get(Item, item_id) if 1 <= item_id <= BIGINT_MAX else None
@@ -46,6 +49,7 @@ def get_item(item_id: int) -> Item:
     return item
 
 
+# contract: auth.ownership
 def get_owned_item(item_id: int) -> Item:
     """The one ownership check: the item exists (404) and is the caller's (403)."""
     item = get_item(item_id)
@@ -54,9 +58,11 @@ def get_owned_item(item_id: int) -> Item:
     return item
 
 
+# contract: items.list
 @blp.get("")
 @blp.arguments(ItemListArgs, location="query", as_kwargs=True)
 @blp.response(200, ItemRead(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def list_items(limit: int, offset: int) -> tuple[list[Item], dict[str, str]]:
     session = get_session()
     total = session.scalar(select(func.count()).select_from(Item))
@@ -64,11 +70,13 @@ def list_items(limit: int, offset: int) -> tuple[list[Item], dict[str, str]]:
     return list(items), {"X-Total-Count": str(total)}
 
 
+# contract: items.create
 @blp.post("")
 @login_required
 @blp.doc(security=BEARER_AUTH)
 @blp.arguments(ItemCreate)
 @blp.response(201, ItemRead, headers={"Location": {"schema": {"type": "string"}}})
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 @blp.alt_response(401, response="UNAUTHORIZED")
 def create_item(data: dict[str, object]) -> tuple[Item, dict[str, str]]:
     session = get_session()
@@ -78,18 +86,22 @@ def create_item(data: dict[str, object]) -> tuple[Item, dict[str, str]]:
     return item, {"Location": f"/items/{item.id}"}
 
 
+# contract: items.retrieve
 @blp.get(ITEM_PATH)
 @blp.response(200, ItemRead)
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 @blp.alt_response(404, response="NOT_FOUND")
 def retrieve_item(item_id: int) -> Item:
     return get_item(item_id)
 
 
+# contract: items.update
 @blp.patch(ITEM_PATH)
 @login_required
 @blp.doc(security=BEARER_AUTH)
 @blp.arguments(ItemUpdate)
 @blp.response(200, ItemRead)
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 @blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
@@ -102,10 +114,12 @@ def update_item(data: dict[str, object], item_id: int) -> Item:
     return item
 
 
+# contract: items.delete
 @blp.delete(ITEM_PATH)
 @login_required
 @blp.doc(security=BEARER_AUTH)
 @blp.response(204)
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 @blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
