@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 ARENA := $(UV) run --locked arena
 
-.PHONY: help uv sync tools demo up down status test unit contract lint format bench bench-quick test-resilience
+.PHONY: help uv sync tools demo up down status test unit contract lint format bench bench-quick claims test-resilience
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,3 +63,6 @@ bench: sync ## Measure everything (~20 min) into docs/results.md and docs/result
 
 bench-quick: sync ## A short measurement run (< 3 min) into .arena/bench-quick/
 	@$(ARENA) bench --quick
+
+claims: sync ## Check the seed article's claims (micro-benchmarks + docs/results/results.json) into docs/claims.md
+	@$(ARENA) claims

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from arena import compare, contract, database, demo, exercises, servers
 from arena.bench import cli as bench_cli
+from arena.claims import cli as claims_cli
 from arena.project import Implementation, ProjectError, root, select, state_dir
 from shared_db import Settings, embedded, seed
 
@@ -30,6 +31,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(exercises.cli, name="exercise")
 app.command("bench")(bench_cli.bench)
 app.command("report")(bench_cli.report_command)
+app.command("claims")(claims_cli.claims)
 console = Console()
 err = Console(stderr=True)
 

@@ -1,0 +1,135 @@
+"""``arena claims``: check the seed article's claims and write docs/claims.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from arena.bench import results as bench_results
+from arena.claims import data, measures
+from arena.claims.render import Outcome, Provenance, markdown
+from arena.claims.verdicts import decide
+from arena.project import root
+
+console = Console()
+err = Console(stderr=True)
+
+DOC_PATH = Path("docs") / "claims.md"
+RESULTS_PATH = Path("docs") / "results" / "results.json"
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root(), capture_output=True, text=True, check=False)
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def run_micro(repeats: int) -> dict[str, Any]:
+    """The micro-benchmarks in a fresh interpreter (they configure Django for themselves)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "arena.claims.micro", "--repeats", str(repeats)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"micro-benchmarks failed:\n{done.stderr.strip()}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def evaluate(
+    claims: list[data.Claim],
+    results: dict[str, Any] | None,
+    micro: dict[str, Any] | None,
+    repository: Path,
+) -> list[Outcome]:
+    outcomes = []
+    for claim in claims:
+        measured = measures.measure(claim.measure, results or {}, micro, repository)
+        outcomes.append(Outcome(claim, measured, decide(measured, claim.verdict)))
+    return outcomes
+
+
+def claims(
+    results_path: Annotated[
+        Path | None,
+        typer.Option("--results", help=f"A results JSON (default: {RESULTS_PATH})."),
+    ] = None,
+    claims_path: Annotated[
+        Path | None,
+        typer.Option("--claims", help=f"The claims file (default: {data.DEFAULT_PATH})."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help=f"Where to write (default: {DOC_PATH}).")] = None,
+    micro: Annotated[bool, typer.Option(help="Run the micro-benchmarks (about 5 s).")] = True,
+    repeats: Annotated[int, typer.Option(min=3, help="Micro-benchmark repeats.")] = 7,
+) -> None:
+    """Check the seed article's claims against the measurements; write docs/claims.md.
+
+    HTTP and start-up figures come from a results JSON (`make bench`); the micro-benchmarks
+    run here, in-process in a fresh interpreter. The output says when the results JSON
+    is of another commit.
+    """
+    repository = root()
+    results_path = results_path or repository / RESULTS_PATH
+    claims_path = claims_path or repository / data.DEFAULT_PATH
+    target = out or repository / DOC_PATH
+    try:
+        claim_list = data.load(claims_path)
+    except (OSError, data.ClaimsFileError) as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    results: dict[str, Any] | None
+    try:
+        results = bench_results.load(results_path)
+    except (OSError, ValueError) as exc:
+        err.print(f"[yellow]warning:[/] no usable results JSON ({exc}); HTTP claims: not measured")
+        results = None
+    micro_data = None
+    if micro and measures.needs_micro([c.measure for c in claim_list]):
+        console.print("Running the micro-benchmarks ...")
+        try:
+            micro_data = run_micro(repeats)
+        except RuntimeError as exc:
+            err.print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(1) from None
+    outcomes = evaluate(claim_list, results, micro_data, repository)
+    shown = results_path.resolve()
+    provenance = Provenance(
+        results_path=str(
+            shown.relative_to(repository) if shown.is_relative_to(repository) else results_path
+        ),
+        results=results,
+        commit=_git("rev-parse", "HEAD"),
+        dirty=bool(_git("status", "--porcelain")),
+        micro=micro_data,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(markdown(outcomes, provenance), encoding="utf-8")
+    table = Table(title="the article's claims")
+    for column in ("#", "claim", "verdict", "why"):
+        table.add_column(column)
+    for outcome in outcomes:
+        table.add_row(
+            outcome.claim.id, outcome.claim.title, outcome.verdict.status, outcome.verdict.summary
+        )
+    console.print(table)
+    for warning in provenance.warnings():
+        err.print(f"[yellow]note:[/] {warning}")
+    shown_target = target.resolve()
+    console.print(
+        "Wrote "
+        + str(
+            shown_target.relative_to(repository)
+            if shown_target.is_relative_to(repository)
+            else target
+        )
+    )
