@@ -9,19 +9,16 @@ for the ``database`` fixture, which points Django at a fresh, migrated database.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import django
-import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import setup_test_environment, teardown_test_environment
-from sqlalchemy.engine import make_url
 
-from shared_db.migrate import upgrade
+from shared_db.testing import temporary_database
 
 UNREACHABLE_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/none"
 TEST_SECRET = "test-secret-for-impl-drf-0123456789abcdef"
@@ -58,24 +55,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
+def database_url(admin_database_url: str) -> Iterator[str]:
     """A fresh database at Alembic's head (the shared schema), dropped afterwards."""
-    admin_url = os.environ.get("ARENA_TEST_ADMIN_URL")
-    if not admin_url:
-        pytest.fail(
-            "Set ARENA_TEST_ADMIN_URL to a libpq URL of a role allowed to CREATE DATABASE, "
-            "e.g. postgresql://postgres@127.0.0.1:5432/postgres"
-        )
-    name = f"impl_drf_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with temporary_database(admin_database_url) as url:
         yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

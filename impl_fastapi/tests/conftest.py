@@ -1,20 +1,14 @@
 from __future__ import annotations
 
-import os
-import uuid
 import warnings
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from psycopg import sql
-from sqlalchemy.engine import make_url
 from starlette.exceptions import StarletteDeprecationWarning
 
 from impl_fastapi.app import create_app
 from shared_db import Settings
-from shared_db.migrate import upgrade
-from shared_db.urls import libpq_url
+from shared_db.testing import temporary_database
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers httpx2 for its TestClient and warns once, at import, when
@@ -23,7 +17,6 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
-ADMIN_URL_ENV = "ARENA_TEST_ADMIN_URL"
 # Port 1 refuses connections at once: the app must answer 503, never hang or 500.
 UNREACHABLE_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/none"
 TEST_SECRET = "impl-fastapi-test-secret-0123456789abcdef"
@@ -49,25 +42,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def migrated_database_url() -> Iterator[str]:
-    """A fresh database, migrated by Alembic to head, dropped afterwards."""
-    admin_url = os.environ.get(ADMIN_URL_ENV)
-    if not admin_url:
-        pytest.fail(
-            f"{ADMIN_URL_ENV} is not set: give a PostgreSQL URL on which the tests may "
-            "CREATE DATABASE, e.g. postgresql://postgres@127.0.0.1:5432/postgres "
-            "(`make test` sets it).",
-            pytrace=False,
-        )
-    name = f"impl_fastapi_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(libpq_url(admin_url), autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    database_url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(database_url)
-        yield database_url
-    finally:
-        with psycopg.connect(libpq_url(admin_url), autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+def migrated_database_url(admin_database_url: str) -> Iterator[str]:
+    """One fresh database at Alembic's head for the whole session (overrides the root's)."""
+    with temporary_database(admin_database_url) as url:
+        yield url
