@@ -52,3 +52,24 @@ def test_table_cells_are_escaped():
     assert "x \\| y" in md
     page = report.to_html([report.Para("<b> `code` **bold**")])
     assert "&lt;b&gt; <code>code</code> <strong>bold</strong>" in page
+
+
+def test_readme_block_is_replaced_between_its_markers(tmp_path):
+    data = res.load(FIXTURE)
+    readme = tmp_path / "README.md"
+    start, end = report.README_MARKERS
+    readme.write_text(f"# Title\n\n{start}\nold figures\n{end}\n\n## Next\n")
+    assert report.update_readme(readme, data)
+    text = readme.read_text()
+    assert "old figures" not in text
+    assert text.startswith("# Title\n\n" + start)
+    assert text.endswith(end + "\n\n## Next\n")
+    assert "| target |" in text
+    assert "2 CPU" in text or "CPU" in text
+
+
+def test_readme_without_markers_is_left_alone(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# Title\n")
+    assert not report.update_readme(readme, res.load(FIXTURE))
+    assert readme.read_text() == "# Title\n"

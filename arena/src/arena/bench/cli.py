@@ -87,6 +87,8 @@ def bench(
     results.save(data, out_dir / "results.json")
     report.render(data, out_dir, markdown)
     console.print(f"Wrote {markdown}, {out_dir / 'report.html'} and {out_dir / 'results.json'}.")
+    if (out_dir, markdown) == _full_outputs() and report.update_readme(root() / "README.md", data):
+        console.print("Updated the results in README.md.")
     failed = [t["id"] for t in data.get("targets", []) if not t["verified"]]
     if failed:
         err.print(f"[yellow]failed verification (not benchmarked):[/] {', '.join(failed)}")
@@ -114,4 +116,6 @@ def report_command(
     )
     report.render(data, out_dir, markdown)
     console.print(f"Wrote {markdown} and {out_dir / 'report.html'}.")
+    if (out_dir, markdown) == _full_outputs() and report.update_readme(root() / "README.md", data):
+        console.print("Updated the results in README.md.")
     sys.stdout.flush()

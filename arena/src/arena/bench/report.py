@@ -805,6 +805,41 @@ def to_html(items: list[Block]) -> str:
     )
 
 
+README_MARKERS = ("<!-- results:start -->", "<!-- results:end -->")
+
+
+def readme_summary(data: dict[str, Any]) -> str:
+    """The at-a-glance table and the machine label, for the README's results block."""
+    connections = list(data["config"].get("connections", []))
+    middle = connections[len(connections) // 2] if connections else 0
+    glance = _at_a_glance(data, res.http_cells(data), _targets(data), middle)
+    return to_markdown(
+        [
+            Para(f"_{machine_label(data)}_"),
+            *(
+                Para(block.text.replace("below", "in docs/results.md"))
+                if isinstance(block, Para)
+                else block
+                for block in glance
+                if not isinstance(block, Heading)
+            ),
+            Para(f"Measured at commit {data['environment'].get('git_commit', '?')[:12]}."),
+        ]
+    )
+
+
+def update_readme(readme: Path, data: dict[str, Any]) -> bool:
+    """Replace the text between the README's results markers; False if they are missing."""
+    text = readme.read_text()
+    start, end = README_MARKERS
+    if start not in text or end not in text:
+        return False
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{readme_summary(data)}{end}{tail}")
+    return True
+
+
 def render(data: dict[str, Any], out_dir: Path, markdown: Path, *, charts: bool = True) -> None:
     """Write report.html and the PNG charts into ``out_dir``, and the Markdown to ``markdown``."""
     out_dir.mkdir(parents=True, exist_ok=True)
