@@ -27,3 +27,19 @@ def test_a_missing_database_url_explains_itself():
 def test_ttl_must_be_positive():
     with pytest.raises(ValueError, match="greater than 0"):
         Settings(jwt_ttl_seconds=0)
+
+
+def test_libpq_options_bound_every_wait():
+    options = Settings(db_connect_timeout_seconds=2, db_statement_timeout_ms=1500).libpq_options()
+    assert options["connect_timeout"] == 2
+    assert options["options"] == "-c statement_timeout=1500"
+    assert options["keepalives"] == 1
+
+
+def test_libpq_options_are_accepted_by_a_real_server(admin_database_url):
+    import psycopg
+
+    from shared_db.urls import libpq_url
+
+    with psycopg.connect(libpq_url(admin_database_url), **Settings().libpq_options()) as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("3s",)

@@ -27,6 +27,35 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_ttl_seconds: int = Field(default=3600, gt=0)
     db_pool_size: int = Field(default=10, gt=0, description="Connections per server process.")
+    db_connect_timeout_seconds: int = Field(
+        default=3, gt=0, description="How long opening a database connection may take."
+    )
+    db_statement_timeout_ms: int = Field(
+        default=3000,
+        gt=0,
+        description="The server cancels any statement that runs longer (statement_timeout).",
+    )
+
+    def libpq_options(self) -> dict[str, str | int]:
+        """Connection parameters every implementation passes to libpq (psycopg).
+
+        One place, so the three behave alike when the database misbehaves: a host that
+        does not answer fails the connect after ``db_connect_timeout_seconds``; a peer
+        that vanishes (network partition, dropped packets) is noticed by TCP keepalives
+        and ``tcp_user_timeout`` within a few seconds instead of the kernel's two hours;
+        a statement stuck on a lock or a slow plan is cancelled by the server. A server
+        that is alive at the TCP level but stopped answering (a frozen process) is none
+        of these: each implementation bounds its own wait for that (see its README).
+        """
+        return {
+            "connect_timeout": self.db_connect_timeout_seconds,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 1,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 5000,
+            "options": f"-c statement_timeout={self.db_statement_timeout_ms}",
+        }
 
     @property
     def uses_dev_secret(self) -> bool:
