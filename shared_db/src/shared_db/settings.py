@@ -30,11 +30,25 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: int = Field(
         default=3, gt=0, description="How long opening a database connection may take."
     )
+    db_pool_timeout_seconds: int = Field(
+        default=3,
+        gt=0,
+        description="How long a request may wait for one of the pool's connections before 503.",
+    )
     db_statement_timeout_ms: int = Field(
         default=3000,
         gt=0,
         description="The server cancels any statement that runs longer (statement_timeout).",
     )
+
+    @property
+    def db_watchdog_seconds(self) -> float:
+        """The client's backstop for one database round trip (``shared_db.watchdog``).
+
+        Just above the server's own statement timeout: a live server cancels first
+        and says why; the watchdog fires only when the server cannot answer at all.
+        """
+        return self.db_statement_timeout_ms / 1000 + 0.5
 
     def libpq_options(self) -> dict[str, str | int]:
         """Connection parameters every implementation passes to libpq (psycopg).
