@@ -26,10 +26,41 @@ def test_rules_group_into_sections_per_implementation():
 
 def test_markdown_grid_names_failing_rules():
     text = contract.markdown(SUMMARY)
-    assert "| implementation | health | items |" in text
-    assert "| flask | ✅ 1/1 | ❌ 2/3 |" in text
-    assert "| fastapi | ⚪ 0/0 (1 skipped) | ✅ 3/3 |" in text
+    assert "| section | fastapi | flask |" in text
+    assert "| health | ⚪ 0/0 (1 skipped) | ✅ 1/1 |" in text
+    assert "| items | ✅ 3/3 | ❌ 2/3 |" in text
     assert "- **flask**: items.create.created" in text
+
+
+def test_markdown_grid_has_a_column_per_implementation_and_server():
+    summary = {
+        "cross-implementation": SUMMARY["fastapi"],
+        "flask@granian": SUMMARY["flask"],
+        "flask": SUMMARY["fastapi"],
+        "fastapi": SUMMARY["fastapi"],
+    }
+    servers = {"fastapi": "uvicorn", "flask": "gunicorn", "flask@granian": "granian"}
+    header = contract.markdown(summary, servers).splitlines()[0]
+    assert header == (
+        "| section | fastapi/uvicorn | flask/gunicorn | flask/granian | cross-implementation |"
+    )
+    assert "- **flask/granian**: items.create.created" in contract.markdown(summary, servers)
+
+
+def test_summaries_of_both_runs_merge_with_their_servers(tmp_path):
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(json.dumps({"implementations": {"flask": SUMMARY["flask"]}}))
+    second.write_text(json.dumps({"implementations": {"flask@granian": SUMMARY["fastapi"]}}))
+    merged = tmp_path / "merged.json"
+    servers = {"flask": "gunicorn", "flask@granian": "granian"}
+    contract.merge_summaries([first, second, tmp_path / "missing.json"], servers, merged)
+    assert set(contract.load_summary(merged)) == {"flask", "flask@granian"}
+    assert contract.load_servers(merged) == servers
+
+
+def test_other_servers_are_named_after_implementation_and_server():
+    assert contract.target_name("drf", "gunicorn", "gunicorn") == "drf"
+    assert contract.target_name("drf", "granian", "gunicorn") == "drf@granian"
 
 
 def test_summary_file_round_trip(tmp_path):

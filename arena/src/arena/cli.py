@@ -186,10 +186,20 @@ def run_tests(
             help="Also fuzz each implementation from its OpenAPI document (Schemathesis)."
         ),
     ] = False,
+    every_server: Annotated[
+        bool,
+        typer.Option(
+            help="Also run the sections where servers differ "
+            f"({', '.join(contract.PER_SERVER_SECTIONS)}) on every other server each "
+            "implementation declares (not with --server)."
+        ),
+    ] = True,
 ) -> None:
     """Run the contract suite against each implementation (starting what is not running).
 
-    With several implementations, the cross-implementation tests run too.
+    The whole suite runs against each implementation's default server (with several
+    implementations, the cross-implementation tests too); then the sections where the
+    server matters run against every other server it declares.
     """
     with _friendly_errors():
         settings = _settings()
@@ -200,20 +210,29 @@ def run_tests(
             raise ProjectError("no implementation found to test")
         started = _start(chosen, settings, url, server, workers)
         down_env = servers.server_env(settings, UNREACHABLE_DATABASE_URL)
-        for impl in chosen:
-            started.append(
-                servers.spawn(
-                    impl,
-                    down_env,
-                    label=f"{impl.name}-nodb",
-                    port=impl.port + DOWN_PORT_OFFSET,
-                    server=server,
-                    workers=1,
-                )
+        down = [
+            servers.spawn(
+                impl,
+                down_env,
+                label=f"{impl.name}-nodb",
+                port=impl.port + DOWN_PORT_OFFSET,
+                server=server,
+                workers=1,
             )
+            for impl in chosen
+        ]
+        started += down
+        others = (
+            _start_other_servers(chosen, servers.server_env(settings, url), workers)
+            if every_server and server is None
+            else []
+        )
+        started += others
         try:
-            for running in started[-len(chosen) :]:
-                servers.wait_ready(running, expect=503)
+            for without_db in down:
+                servers.wait_ready(without_db, expect=503)
+            for other in others:
+                servers.wait_ready(other)
             targets = {
                 impl.name: running.url for impl in chosen if (running := servers.find(impl.name))
             }
@@ -221,28 +240,52 @@ def run_tests(
                 impl.name: f"http://{servers.HOST}:{impl.port + DOWN_PORT_OFFSET}"
                 for impl in chosen
             }
+            on_server = {
+                impl.name: running.server for impl in chosen if (running := servers.find(impl.name))
+            } | {other.name: other.server for other in others}
             results = state_dir() / "results"
             results.mkdir(exist_ok=True)
             summary = results / "contract-summary.json"
-            summary.unlink(missing_ok=True)
-            command = contract.pytest_command(
-                targets,
-                down_targets,
-                results,
-                jobs,
-                shlex.split(pytest_args) + (["--fuzz"] if fuzz else []),
-            )
+            runs = [results / f"contract-{run}-summary.json" for run in ("default", "servers")]
+            for path in (summary, *runs):
+                path.unlink(missing_ok=True)
+            suite_env = {
+                "JWT_SECRET": settings.jwt_secret.get_secret_value(),
+                "JWT_TTL_SECONDS": str(settings.jwt_ttl_seconds),
+                # For the suite's white-box tests (a user row deleted behind the API).
+                "CONTRACT_DATABASE_URL": url,
+            }
+            extra = shlex.split(pytest_args)
             code = contract.run_suite(
-                command,
-                {
-                    "JWT_SECRET": settings.jwt_secret.get_secret_value(),
-                    "JWT_TTL_SECONDS": str(settings.jwt_ttl_seconds),
-                    # For the suite's white-box tests (a user row deleted behind the API).
-                    "CONTRACT_DATABASE_URL": url,
-                },
+                contract.pytest_command(
+                    targets,
+                    down_targets,
+                    results,
+                    jobs,
+                    extra + (["--fuzz"] if fuzz else []),
+                    run_name="contract-default",
+                ),
+                suite_env,
             )
-            if summary.exists():
-                _print_grid(contract.load_summary(summary))
+            if others:
+                console.print(
+                    f"[bold]Every other declared server[/]: {', '.join(o.name for o in others)}, "
+                    f"sections {', '.join(contract.PER_SERVER_SECTIONS)}"
+                )
+                sections = ",".join(contract.PER_SERVER_SECTIONS)
+                code |= contract.run_suite(
+                    contract.pytest_command(
+                        {other.name: other.url for other in others},
+                        {},
+                        results,
+                        jobs,
+                        [f"--contract-sections={sections}", *extra],
+                        run_name="contract-servers",
+                    ),
+                    suite_env,
+                )
+            contract.merge_summaries(runs, on_server, summary)
+            _print_grid(contract.load_summary(summary), on_server)
         finally:
             for running in started:
                 servers.stop(running)
@@ -251,15 +294,42 @@ def run_tests(
         raise typer.Exit(code)
 
 
-def _print_grid(summary: contract.Summary) -> None:
+# Servers other than an implementation's default listen this far above its port,
+# ten ports per further server.
+OTHER_SERVERS_PORT_OFFSET = 300
+
+
+def _start_other_servers(
+    impls: list[Implementation], env: dict[str, str], workers: int
+) -> list[servers.Running]:
+    """Every declared server but the default, each labelled ``impl@server``."""
+    started = []
+    for impl in impls:
+        others = [name for name in impl.servers if name != impl.default_server]
+        for index, name in enumerate(others):
+            started.append(
+                servers.spawn(
+                    impl,
+                    env,
+                    label=contract.target_name(impl.name, name, impl.default_server),
+                    port=impl.port + OTHER_SERVERS_PORT_OFFSET + 10 * index,
+                    server=name,
+                    workers=workers,
+                )
+            )
+    return started
+
+
+def _print_grid(summary: contract.Summary, on_server: dict[str, str]) -> None:
     # Sections down, implementations across: it stays readable in an 80-column CI log.
     sections, cells = contract.grid(summary)
+    columns = contract.ordered(cells)
     table = Table(title="contract suite: rule checks passed, by contract section")
     table.add_column("section")
-    for impl in cells:
-        table.add_column(impl)
+    for target in columns:
+        table.add_column(contract.label(target, on_server).replace("/", "\n"))
     for name in sections:
-        table.add_row(name, *(_cell_text(cells[impl][name]) for impl in cells))
+        table.add_row(name, *(_cell_text(cells[t][name]) for t in columns))
     console.print(table)
     for impl, rules in contract.failing_rules(summary).items():
         err.print(f"[red]{impl} fails:[/] {', '.join(rules)}")

@@ -12,13 +12,27 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from arena.project import root
+from arena.project import IMPLEMENTATIONS, root
 
+CROSS_ROW = "cross-implementation"  # the suite's name for its cross-implementation pairs
 Counts = dict[str, int]
 Summary = dict[str, dict[str, Counts]]  # implementation -> rule id -> outcome counts
+
+
+# Sections run against every server an implementation declares, not only its default:
+# where a server's parallelism, request parsing or limits can change the answer.
+PER_SERVER_SECTIONS = ("concurrency", "general", "bodies", "errors")
+# Target names for the other servers: "fastapi@granian"; the default server keeps the
+# implementation's own name.
+SERVER_SEPARATOR = "@"
+
+
+def target_name(impl: str, server: str, default_server: str) -> str:
+    return impl if server == default_server else f"{impl}{SERVER_SEPARATOR}{server}"
 
 
 def pytest_command(
@@ -27,10 +41,11 @@ def pytest_command(
     results_dir: Path,
     workers: int,
     extra: list[str],
+    run_name: str = "contract",
 ) -> list[str]:
     command = [sys.executable, "-m", "pytest", "--pyargs", "contract_tests"]
-    command += ["-p", "no:cacheprovider", f"--junitxml={results_dir / 'contract-junit.xml'}"]
-    command += [f"--contract-summary={results_dir / 'contract-summary.json'}"]
+    command += ["-p", "no:cacheprovider", f"--junitxml={results_dir / f'{run_name}-junit.xml'}"]
+    command += [f"--contract-summary={results_dir / f'{run_name}-summary.json'}"]
     for name, url in targets.items():
         command += ["--base-url", f"{name}={url}"]
     for name, url in down_targets.items():
@@ -46,6 +61,30 @@ def run_suite(command: list[str], env: dict[str, str]) -> int:
 
 def load_summary(path: Path) -> Summary:
     return dict(json.loads(path.read_text())["implementations"])
+
+
+def load_servers(path: Path) -> dict[str, str]:
+    """Which server each target of a summary ran on (absent in older summaries)."""
+    return dict(json.loads(path.read_text()).get("servers", {}))
+
+
+def merge_summaries(paths: list[Path], servers: dict[str, str], into: Path) -> None:
+    """One summary from several suite runs, with the server of each target."""
+    implementations: dict[str, object] = {}
+    attacks: dict[str, object] = {}
+    for path in paths:
+        if path.exists():
+            data = json.loads(path.read_text())
+            implementations.update(data.get("implementations", {}))
+            attacks.update(data.get("attacks", {}))
+    merged = {"implementations": implementations, "attacks": attacks, "servers": servers}
+    into.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
+
+
+def label(target: str, servers: dict[str, str]) -> str:
+    """``fastapi`` on uvicorn -> ``fastapi/uvicorn``; cross-pair rows keep their name."""
+    impl = target.split(SERVER_SEPARATOR, 1)[0]
+    return f"{impl}/{servers[target]}" if target in servers else target
 
 
 def section(rule: str) -> str:
@@ -95,17 +134,36 @@ def failing_rules(summary: Summary) -> dict[str, list[str]]:
     }
 
 
-def markdown(summary: Summary) -> str:
-    """The grid as a Markdown table: implementation x contract section."""
+def _column_order(target: str) -> tuple[int, str, bool, str]:
+    # The canonical implementation order, each default server first, the pairs last.
+    impl = target.split(SERVER_SEPARATOR, 1)[0]
+    rank = IMPLEMENTATIONS.index(impl) if impl in IMPLEMENTATIONS else len(IMPLEMENTATIONS)
+    return (rank + (target == CROSS_ROW), impl, SERVER_SEPARATOR in target, target)
+
+
+def ordered(targets: Iterable[str]) -> list[str]:
+    return sorted(targets, key=_column_order)
+
+
+def markdown(summary: Summary, servers: dict[str, str] | None = None) -> str:
+    """The grid as a Markdown table: a row per contract section, a column per target.
+
+    With ``servers`` (from ``load_servers``), each column names its implementation and
+    server, ``fastapi/uvicorn``; the cross-implementation pairs come last.
+    """
+    servers = servers or {}
     sections, cells = grid(summary)
+    order = ordered(cells)
     lines = [
-        "| implementation | " + " | ".join(sections) + " |",
-        "|---|" + "---|" * len(sections),
+        "| section | " + " | ".join(label(t, servers) for t in order) + " |",
+        "|---|" + "---|" * len(order),
     ]
-    for impl, row in cells.items():
-        lines.append(f"| {impl} | " + " | ".join(row[name].text() for name in sections) + " |")
+    for name in sections:
+        lines.append(f"| {name} | " + " | ".join(cells[t][name].text() for t in order) + " |")
     failures = failing_rules(summary)
     if failures:
         lines += ["", "Failing rules:", ""]
-        lines += [f"- **{impl}**: {', '.join(rules)}" for impl, rules in failures.items()]
+        lines += [
+            f"- **{label(impl, servers)}**: {', '.join(rules)}" for impl, rules in failures.items()
+        ]
     return "\n".join(lines) + "\n"

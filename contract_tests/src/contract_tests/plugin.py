@@ -28,6 +28,7 @@ JWT_SECRET_ENV = "JWT_SECRET"
 JWT_TTL_ENV = "JWT_TTL_SECONDS"
 FUZZ_ENV = "CONTRACT_FUZZ"
 FUZZ_EXAMPLES_ENV = "CONTRACT_FUZZ_EXAMPLES"
+SECTIONS_ENV = "CONTRACT_SECTIONS"
 # Examples per operation and phase when fuzzing: enough to find the usual faults while a
 # run over three servers stays within a couple of minutes on a small machine.
 DEFAULT_FUZZ_EXAMPLES = 25
@@ -129,6 +130,12 @@ def fuzz_examples(config: pytest.Config) -> int:
     return int(given)
 
 
+def sections(config: pytest.Config) -> frozenset[str]:
+    """Contract sections to run (``--contract-sections``); empty means every section."""
+    given: str | None = config.getoption("contract_sections") or os.environ.get(SECTIONS_ENV)
+    return frozenset(name.strip() for name in (given or "").split(",") if name.strip())
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "API contract suite (contract_tests)")
     group.addoption(
@@ -198,6 +205,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ),
     )
     group.addoption(
+        "--contract-sections",
+        dest="contract_sections",
+        default=None,
+        metavar="NAMES",
+        help=(
+            "run only the tests of these docs/contract.md sections, comma-separated (the part "
+            "of a rule id before its first dot, e.g. concurrency,errors). Fallback: env "
+            f"{SECTIONS_ENV}."
+        ),
+    )
+    group.addoption(
         "--fuzz-examples",
         dest="contract_fuzz_examples",
         default=None,
@@ -247,6 +265,21 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.option.help and collects_suite(config) and not base_targets(config):
         raise pytest.UsageError(USAGE)
     _register_summary(config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = sections(config)
+    if not wanted:
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        rules = [rule for marker in item.iter_markers("contract") for rule in marker.args]
+        (keep if any(str(r).split(".", 1)[0] in wanted for r in rules) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 # Set on every suite item by conftest.py, carried to the controller by xdist in each report.
