@@ -65,9 +65,6 @@ MATRIX: dict[str, Row] = {
     "auth.enumeration-body": Row(
         API2, "login with unknown username vs wrong password", "identical 401 bodies"
     ),
-    "auth.enumeration-timing": Row(
-        API2, "the same, timed (median of interleaved attempts)", "within 3x of each other"
-    ),
     # --- object properties
     "mass-assignment.read-only": Row(
         API3,
