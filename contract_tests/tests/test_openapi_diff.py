@@ -156,9 +156,9 @@ def test_normalised_operation_shape() -> None:
     created = post["responses"]["201"]
     assert created["headers"] == {"location": {"type": "string"}}
     out = created["content"]["application/json"]
-    # In responses, default and format are dropped; const is an enum.
+    # In responses, default is dropped; const is an enum; format is kept.
     assert out["properties"]["kind"] == {"type": "string", "enum": ["item"]}
-    assert out["properties"]["created_at"] == {"type": "string"}
+    assert out["properties"]["created_at"] == {"type": "string", "format": "date-time"}
     assert operations["GET /items/{id}"]["parameters"] == {
         "path {id}": {"required": True, "schema": {"type": "integer"}}
     }
@@ -216,6 +216,42 @@ def test_a_changed_constraint_is_a_difference() -> None:
     (difference,) = differences
     assert difference.location.endswith("properties name maxLength")
     assert difference.describe("a", "b").endswith("a 100 != b 50")
+
+
+def test_a_dropped_format_is_a_difference() -> None:
+    """A document without ``format: date-time`` gives generated clients a ``str``."""
+    changed = _document()
+    del changed["components"]["schemas"]["Out"]["properties"]["created_at"]["format"]
+    differences = od.diff(od.normalise(_document()), od.normalise(changed))
+    assert [d.location for d in differences] == [
+        "POST /items responses 201 content application/json properties created_at format"
+    ]
+    assert (
+        differences[0].describe("flask", "fastapi").endswith('format: only in flask ("date-time")')
+    )
+
+
+def test_a_changed_parameter_format_is_a_difference() -> None:
+    changed = _document()
+    parameter = changed["paths"]["/items/{item_id}"]["get"]["parameters"][0]
+    parameter["schema"]["format"] = "int32"
+    first = _document()
+    first["paths"]["/items/{item_id}"]["get"]["parameters"][0]["schema"]["format"] = "int64"
+    differences = od.diff(od.normalise(first), od.normalise(changed))
+    assert [d.location for d in differences] == [
+        "GET /items/{id} parameters path {id} schema format"
+    ]
+    assert differences[0].describe("a", "b").endswith('a "int64" != b "int32"')
+
+
+def test_format_survives_both_nullable_spellings() -> None:
+    """3.0 ``nullable`` and 3.1 ``anyOf`` with null keep the member's format alike."""
+    document = _document()
+    legacy = {"type": "string", "format": "date-time", "nullable": True}
+    modern = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]}
+    expected = {"type": ["null", "string"], "format": "date-time"}
+    assert od.normalise_schema(document, legacy, response=True) == expected
+    assert od.normalise_schema(document, modern, response=True) == expected
 
 
 def test_security_and_methods_are_compared() -> None:

@@ -6,8 +6,9 @@ descriptions, OpenAPI 3.0 (``nullable``) or 3.1 (``anyOf`` with ``null``), path
 parameter names (``{item_id}`` or ``{id}``), ``2147483647.0`` for ``2147483647``.
 :func:`normalise` removes those differences and keeps what a client relies on:
 paths and methods, security, parameters, request bodies, and per status code the
-media types, schemas and headers of responses. :func:`flatten` turns the result
-into ``location -> value`` leaves and :func:`diff` lists what differs between two
+media types, schemas and headers of responses. Schemas keep ``format``, which
+generated clients type members by. :func:`flatten` turns the result into
+``location -> value`` leaves and :func:`diff` lists what differs between two
 documents, one readable line each.
 
 The contract (rule ``openapi.same-contract``) lists the differences it accepts;
@@ -24,7 +25,10 @@ from typing import Any
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-# Keywords that annotate a schema without changing what it accepts or returns.
+# Keywords that annotate a schema without changing what it accepts or returns. Not
+# ``format``, which JSON Schema 2020-12 also calls an annotation: client generators
+# type a member by it (``date-time`` becomes a ``datetime``), so a document that
+# drops it hands clients another type.
 ANNOTATIONS = frozenset(
     {
         "title",
@@ -42,9 +46,6 @@ ANNOTATIONS = frozenset(
         "$schema",
         "$id",
         "contentMediaType",
-        # An annotation unless a validator opts in to format assertion (JSON Schema
-        # 2020-12); the contract fixes the timestamp's form itself (general.timestamps).
-        "format",
     }
 )
 
