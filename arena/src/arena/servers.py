@@ -3,10 +3,17 @@
 Each running server leaves a small JSON record in ``.arena/run/`` (pid, url,
 server) and writes its output to ``.arena/logs/``; that is all ``status`` and
 ``down`` need.
+
+A server is its whole process group, not its first process: every server starts in
+a session of its own, and its workers share that group. A server's master can die
+while its workers keep serving (uvicorn's and granian's workers do not notice;
+gunicorn's do), so a server counts as running while any process of its group is
+alive, and stopping it signals the group and waits until none is left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -31,9 +38,12 @@ READY_TIMEOUT_SECONDS = 60.0
 class Running:
     name: str
     pid: int
+    """The first process; also the id of the server's process group and session."""
     url: str
     server: str
     log: str
+    started_at: float = 0.0
+    """The first process's start time (psutil), telling it apart from a reused pid."""
 
 
 def _run_dir() -> Path:
@@ -94,6 +104,12 @@ def spawn(
     """Start a server in its own session (so ``down`` can stop its whole process group)."""
     name = label or impl.name
     port = port or impl.port
+    if existing := find(name):
+        # A second record under the same name would orphan the first server.
+        raise ProjectError(
+            f"{name} is already running (pid {existing.pid}, {existing.url}); "
+            "stop it first (`arena down`)"
+        )
     if port_in_use(port):
         raise ProjectError(
             f"port {port} is already in use; stop what uses it or pass --port (for {name})"
@@ -116,6 +132,7 @@ def spawn(
         url=f"http://{HOST}:{port}",
         server=server or impl.default_server,
         log=str(log.relative_to(root())),
+        started_at=_start_time(process.pid),
     )
     (_run_dir() / f"{name}.json").write_text(json.dumps(asdict(running)))
     return running
@@ -147,13 +164,14 @@ def wait_ready(
 
 
 def find(name: str) -> Running | None:
+    """The server recorded as ``name`` while any process of its group lives, else None."""
     record = _run_dir() / f"{name}.json"
     if not record.exists():
         return None
     running = Running(**json.loads(record.read_text()))
-    if psutil.pid_exists(running.pid) and not _is_zombie(running.pid):
+    if _is_ours(running) and group_members(running.pid):
         return running
-    record.unlink()
+    record.unlink(missing_ok=True)
     return None
 
 
@@ -162,20 +180,62 @@ def all_running() -> list[Running]:
     return [running for name in names if (running := find(name))]
 
 
+def group_members(pgid: int) -> list[int]:
+    """The pids of the live (not zombie) processes in process group ``pgid``."""
+    members = []
+    for process in psutil.process_iter(["status"]):
+        if process.info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        try:
+            if os.getpgid(process.pid) == pgid:
+                members.append(process.pid)
+        except OSError:
+            continue  # gone since the listing, or not ours to ask about
+    return members
+
+
 def stop(running: Running, timeout: float = 10.0) -> None:
-    """SIGTERM the server's process group, then SIGKILL what is left after ``timeout``."""
-    try:
-        os.killpg(running.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and psutil.pid_exists(running.pid):
-            if _is_zombie(running.pid):
-                break
-            time.sleep(0.1)
-        else:
-            os.killpg(running.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    """SIGTERM the server's process group; SIGKILL whatever is left of it after ``timeout``."""
+    if _is_ours(running):
+        _signal_group(running.pid, signal.SIGTERM)
+        if not _wait_group_gone(running.pid, timeout):
+            _signal_group(running.pid, signal.SIGKILL)
+            _wait_group_gone(running.pid, timeout)
     (_run_dir() / f"{running.name}.json").unlink(missing_ok=True)
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
+
+
+def _wait_group_gone(pgid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while group_members(pgid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _start_time(pid: int) -> float:
+    try:
+        return float(psutil.Process(pid).create_time())
+    except psutil.Error:
+        return 0.0
+
+
+def _is_ours(running: Running) -> bool:
+    """False when the recorded pid now belongs to another process.
+
+    While any process is in a group, no new process can get the group's id as its pid;
+    so a live process at ``running.pid`` that started at another time means that the
+    server's group is gone and the number was reused.
+    """
+    if not running.started_at or not psutil.pid_exists(running.pid):
+        return True
+    started = _start_time(running.pid)
+    return not started or abs(started - running.started_at) < 0.5
 
 
 def port_in_use(port: int) -> bool:
@@ -187,7 +247,7 @@ def port_in_use(port: int) -> bool:
 
 def _is_zombie(pid: int) -> bool:
     try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return True
 
