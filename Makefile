@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 ARENA := $(UV) run --locked arena
 
-.PHONY: help uv sync tools demo up down status test unit contract lint format bench bench-quick claims test-resilience
+.PHONY: help uv sync tools demo up down status test unit contract lint format bench-tools bench bench-quick claims test-resilience
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -58,11 +58,22 @@ format: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --locked ruff check --fix .
 	@$(UV) run --locked ruff format .
 
-bench: sync ## Measure everything (~20 min) into docs/results.md and docs/results/
-	@$(ARENA) bench
+bench-tools: sync ## Install wrk if missing (apt-get as root, Homebrew on macOS); check pgbench
+	@$(UV) run --locked python -m arena.bench.tools
 
-bench-quick: sync ## A short measurement run (< 3 min) into .arena/bench-quick/
-	@$(ARENA) bench --quick
+# --strict: results that go into docs/ come from a checkout that is exactly a commit.
+bench: bench-tools ## Measure everything (~20 min) into docs/results.md and docs/results/
+	@$(ARENA) bench --strict
+
+# BENCH_SCALE=tiny: every phase at a tiny size (well under a minute, into .arena/bench-smoke/).
+BENCH_SCALE ?=
+
+bench-quick: bench-tools ## A short measurement run (< 3 min) into .arena/bench-quick/ (BENCH_SCALE=tiny: a smoke run)
+	@case "$(BENCH_SCALE)" in \
+		"") $(ARENA) bench --quick ;; \
+		tiny) $(ARENA) bench --quick --smoke ;; \
+		*) echo "BENCH_SCALE must be empty or tiny, not '$(BENCH_SCALE)'"; exit 2 ;; \
+	esac
 
 claims: sync ## Check the seed article's claims (micro-benchmarks + docs/results/results.json) into docs/claims.md
-	@$(ARENA) claims
+	@$(ARENA) claims --strict

@@ -73,3 +73,26 @@ def test_readme_without_markers_is_left_alone(tmp_path):
     readme.write_text("# Title\n")
     assert not report.update_readme(readme, res.load(FIXTURE))
     assert readme.read_text() == "# Title\n"
+
+
+def test_figures_from_a_modified_checkout_say_so_on_the_page_and_in_the_readme():
+    data = res.load(FIXTURE)
+    data["environment"].update(git_commit="a" * 40, git_dirty=False)
+    clean_page = report.to_markdown(report.blocks(data))
+    assert "modified checkout" not in clean_page
+    assert "Measured at commit aaaaaaaaaaaa." in report.readme_summary(data)
+    data["environment"]["git_dirty"] = True
+    assert "**Measured on a modified checkout**: commit aaaaaaaaaaaa plus" in report.to_markdown(
+        report.blocks(data)
+    )
+    summary = report.readme_summary(data)
+    assert "modified checkout" in summary
+    assert "Measured at commit aaaaaaaaaaaa." not in summary
+
+
+def test_a_smoke_run_is_titled_as_one():
+    data = res.load(FIXTURE)
+    data["config"]["smoke"] = True
+    page = report.to_markdown(report.blocks(data))
+    assert "# Benchmark results (SMOKE RUN)" in page
+    assert "The figures mean nothing" in page

@@ -36,9 +36,9 @@ def test_output_without_a_result_line_is_an_error():
         wrk.parse("unable to connect to 127.0.0.1:1 Connection refused\n")
 
 
-def test_missing_wrk_says_how_to_install_it(monkeypatch):
+def test_missing_wrk_points_at_the_target_that_installs_it(monkeypatch):
     monkeypatch.setattr(wrk.shutil, "which", lambda _: None)
-    with pytest.raises(wrk.WrkMissing, match=r"apt-get install wrk.*brew install wrk"):
+    with pytest.raises(wrk.WrkMissing, match=r"`make bench-tools` installs it"):
         wrk.find_wrk()
 
 

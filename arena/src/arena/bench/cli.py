@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from arena import contract
-from arena.bench import report, results
+from arena.bench import report, results, tree
 from arena.project import ProjectError, root, state_dir
 
 console = Console()
@@ -48,6 +48,20 @@ def bench(
     quick: Annotated[
         bool, typer.Option(help="Short run (< 3 min) into .arena/bench-quick/, not docs/.")
     ] = False,
+    smoke: Annotated[
+        bool,
+        typer.Option(
+            help="Every phase at a tiny size (well under a minute) into .arena/bench-smoke/:"
+            " checks that the benchmark still runs, measures nothing worth reading."
+        ),
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Refuse a checkout with uncommitted changes (outside the pages this writes),"
+            " so the results name the code they measured. `make bench` uses it."
+        ),
+    ] = False,
     target: Annotated[
         str | None,
         typer.Option(help="Measure a server running elsewhere (HTTP scenarios only)."),
@@ -64,15 +78,33 @@ def bench(
     out: Annotated[Path | None, typer.Option(help="Directory for JSON, HTML and PNGs.")] = None,
 ) -> None:
     """Measure the implementations (cold start, throughput, latency, ceilings, queries,
-    memory, code size) in one interleaved run, then write the JSON and the reports."""
-    from arena.bench import runner, wrk
+    memory, code size) in one interleaved run, then write the JSON and the reports.
 
+    Without --strict, a run on a checkout with uncommitted changes is marked as such in
+    every page it writes.
+    """
+    from arena.bench import runner, tools, wrk
+
+    repository = root()
     try:
+        checkout = tree.require_clean(repository, "arena bench") if strict else None
         wrk.find_wrk()
-    except wrk.WrkMissing as exc:
+        tools.check_pgbench()
+    except ProjectError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
-    config = runner.BenchConfig.quick_run() if quick else runner.BenchConfig()
+    if not strict and tree.state(repository).dirty:
+        err.print(
+            "[yellow]note:[/] the checkout has uncommitted changes; the results will say so "
+            "(`--strict` refuses such a run)."
+        )
+    console.print(tools.raise_open_files_limit().describe())
+    if smoke:
+        config = runner.BenchConfig.smoke_run()
+    elif quick:
+        config = runner.BenchConfig.quick_run()
+    else:
+        config = runner.BenchConfig()
     config.impls = impls
     config.target_url = target.rstrip("/") if target else None
     config.slo_p99_ms = slo_ms
@@ -86,6 +118,8 @@ def bench(
         config.connections = [int(c) for c in connections.split(",") if c.strip()]
     if target:
         out_dir, markdown = _local_outputs("bench-target")
+    elif smoke:
+        out_dir, markdown = _local_outputs("bench-smoke")
     elif quick:
         out_dir, markdown = _local_outputs("bench-quick")
     else:
@@ -100,6 +134,15 @@ def bench(
     except KeyboardInterrupt:
         err.print("interrupted: every server this run started has been stopped")
         raise typer.Exit(130) from None
+    if checkout is not None:
+        try:
+            tree.require_unchanged(repository, checkout, "arena bench")
+        except tree.DirtyTree as exc:
+            # A long run is not thrown away: it is kept where no committed page lives.
+            kept = state_dir() / "bench-unpublished" / "results.json"
+            results.save(data, kept)
+            err.print(f"[bold red]error:[/] {exc}; the run is kept in {kept}")
+            raise typer.Exit(1) from None
     results.save(data, out_dir / "results.json")
     report.render(data, out_dir, markdown)
     console.print(f"Wrote {markdown}, {out_dir / 'report.html'} and {out_dir / 'results.json'}.")

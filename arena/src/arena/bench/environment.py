@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib.metadata as metadata
 import os
 import platform
-import subprocess
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from arena.bench import tools, tree
 from arena.project import root
 
 PACKAGES = (
@@ -29,11 +29,6 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _git(*args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=root(), capture_output=True, text=True, check=False)
-    return result.stdout.strip() if result.returncode == 0 else "unknown"
-
-
 def _version(name: str) -> str | None:
     try:
         return metadata.version(name)
@@ -42,6 +37,8 @@ def _version(name: str) -> str | None:
 
 
 def collect(postgres: str, wrk_version: str, database: str) -> dict[str, Any]:
+    checkout = tree.state(root())
+    soft, hard = tools.open_files_limit()
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
@@ -54,7 +51,8 @@ def collect(postgres: str, wrk_version: str, database: str) -> dict[str, Any]:
         "postgresql": postgres,
         "database": database,
         "wrk": wrk_version,
-        "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": bool(_git("status", "--porcelain")),
+        "git_commit": checkout.commit or "unknown",
+        "git_dirty": checkout.dirty,
+        "open_files_limit": {"soft": soft, "hard": hard},
         "load_average_start": list(os.getloadavg()),
     }

@@ -38,10 +38,10 @@ def exhibit_env(env: dict[str, str]) -> dict[str, str]:
 
 
 def measure(
-    wrk_path: str, env: dict[str, str], port: int, duration_s: int
+    wrk_path: str, env: dict[str, str], port: int, duration_s: int, *, label: str
 ) -> dict[str, dict[str, object]]:
     """/fast alone, then /fast while each slow variant is under load (one worker)."""
-    running = servers.spawn(EXHIBIT, exhibit_env(env), port=port, workers=1)
+    running = servers.spawn(EXHIBIT, exhibit_env(env), label=label, port=port, workers=1)
     results: dict[str, dict[str, object]] = {}
     try:
         servers.wait_ready(running)
@@ -51,7 +51,7 @@ def measure(
                 running.url,
                 "path.lua",
                 connections=1,
-                duration_s=2,
+                duration_s=min(2, duration_s),
                 script_args=["/fast"],
             )
         )

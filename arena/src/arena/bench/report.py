@@ -94,14 +94,26 @@ def blocks(data: dict[str, Any], image_prefix: str = "") -> list[Block]:
     middle = connections[len(connections) // 2] if connections else 0
     implementations = _targets(data)
     baselines = _targets(data, "baseline")
-    out: list[Block] = [Heading("Benchmark results" + (" (QUICK RUN)" if data["quick"] else ""), 1)]
-    if data["quick"]:
+    smoke = bool(config.get("smoke"))
+    kind = " (SMOKE RUN)" if smoke else " (QUICK RUN)" if data["quick"] else ""
+    out: list[Block] = [Heading("Benchmark results" + kind, 1)]
+    if smoke:
+        out.append(
+            Para(
+                "**Smoke run** (`make bench-quick BENCH_SCALE=tiny`): every phase once, as "
+                "briefly as it allows, to show the benchmark still runs. The figures mean "
+                "nothing; the committed ones come from `make bench`."
+            )
+        )
+    elif data["quick"]:
         out.append(
             Para(
                 "**Quick run** (`make bench-quick`): one short repeat per measurement. "
                 "Indicative only; the committed figures come from `make bench`."
             )
         )
+    if dirty := dirty_note(env):
+        out.append(Para(dirty))
     out.append(Para(f"**{machine_label(data)}**"))
     busy = _busy(env)
     if busy:
@@ -285,8 +297,10 @@ def blocks(data: dict[str, Any], image_prefix: str = "") -> list[Block]:
     out.append(Heading("Reproduce"))
     out.append(
         Para(
-            "`make bench` (full run, about 20 minutes, writes this page) or `make bench-quick` "
-            "(under 3 minutes, into `.arena/bench-quick/`); `arena bench --target URL` "
+            "`make bench` (full run, about 20 minutes, writes this page from a checkout with "
+            "no uncommitted changes) or `make bench-quick` (under 3 minutes, into "
+            "`.arena/bench-quick/`); both first install wrk when it is missing "
+            "(`make bench-tools`). `arena bench --target URL` "
             "measures a server running elsewhere (HTTP scenarios only); `arena report` "
             "re-renders this page from `docs/results/results.json`, whose schema is the "
             "docstring of `arena/src/arena/bench/results.py`. For load from several machines, "
@@ -808,6 +822,17 @@ def to_html(items: list[Block]) -> str:
 README_MARKERS = ("<!-- results:start -->", "<!-- results:end -->")
 
 
+def dirty_note(env: dict[str, Any]) -> str:
+    """A warning for figures measured on a checkout with uncommitted changes ("" if clean)."""
+    if not env.get("git_dirty"):
+        return ""
+    return (
+        f"**Measured on a modified checkout**: commit {str(env.get('git_commit'))[:12]} plus "
+        "uncommitted changes, so no commit reproduces these figures (`make bench` refuses "
+        "such a checkout)."
+    )
+
+
 def readme_summary(data: dict[str, Any]) -> str:
     """The at-a-glance table and the machine label, for the README's results block."""
     connections = list(data["config"].get("connections", []))
@@ -823,7 +848,10 @@ def readme_summary(data: dict[str, Any]) -> str:
                 for block in glance
                 if not isinstance(block, Heading)
             ),
-            Para(f"Measured at commit {data['environment'].get('git_commit', '?')[:12]}."),
+            Para(
+                dirty_note(data["environment"])
+                or f"Measured at commit {data['environment'].get('git_commit', '?')[:12]}."
+            ),
         ]
     )
 

@@ -6,10 +6,13 @@ Schema ``arena-bench/1`` (all times in seconds unless the key says ``_ms``)::
       "schema": "arena-bench/1",
       "quick": bool,                      # a short run: figures are indicative only
       "environment": {date, cpu_count, cpu_model, memory_gb, os, python, packages{},
-                      postgresql, database, wrk, git_commit, git_dirty,
+                      postgresql, database, wrk, git_commit,
+                      git_dirty,                  # uncommitted changes outside generated pages
+                      open_files_limit{soft, hard},   # null: unlimited
                       load_average_start[3], load_average_end[3]},
       "config": {rounds, duration_s, warmup_s, connections[], wrk_threads, workers,
-                 coldstart_repeats, import_repeats, slo_p99_ms, seed_items, servers},
+                 coldstart_repeats, import_repeats, slo_p99_ms, seed_items, servers,
+                 discard_first, smoke},           # smoke: every phase once, figures meaningless
       "targets": [{id: "fastapi/uvicorn", impl, server, kind: "implementation"|"baseline",
                    url, verified: bool, failures: [str]}],
       "import_time": {"python_pass_s": [..], "modules": {impl: {module, samples_s: [..]}}},

@@ -83,6 +83,9 @@ class BenchConfig:
     pgbench_duration_s: int = 4
     footgun_duration_s: int = 5
     warmup_every_scenario: bool = True
+    # The first cold start and import of each contestant writes bytecode caches: not timed.
+    discard_first: bool = True
+    smoke: bool = False
     impls: list[str] | None = None
     target_url: str | None = None
 
@@ -103,6 +106,27 @@ class BenchConfig:
             warmup_every_scenario=False,
         )
 
+    @classmethod
+    def smoke_run(cls) -> BenchConfig:
+        """Every phase once, as briefly as each allows: proves the run works, in CI."""
+        return cls(
+            quick=True,
+            smoke=True,
+            rounds=1,
+            duration_s=1,
+            warmup_s=0,
+            connections=[2],
+            coldstart_repeats=1,
+            import_repeats=1,
+            all_servers=False,
+            seed_items=1_000,
+            query_requests=5,
+            pgbench_duration_s=1,
+            footgun_duration_s=1,
+            warmup_every_scenario=False,
+            discard_first=False,
+        )
+
     def describe(self) -> dict[str, Any]:
         return {
             "rounds": self.rounds,
@@ -118,6 +142,8 @@ class BenchConfig:
             "servers": "all declared" if self.all_servers else "default only",
             "query_requests": self.query_requests,
             "warmup_every_scenario": self.warmup_every_scenario,
+            "discard_first": self.discard_first,
+            "smoke": self.smoke,
         }
 
 
@@ -386,8 +412,9 @@ class Bench:
             (impl.name, f"import {impl.app_module}") for impl in impls
         ]
         samples: dict[str, list[float]] = {name: [] for name, _ in contestants}
-        for _, code in contestants:
-            coldstart.time_python(code, env)  # discarded: writes the bytecode caches
+        if self.config.discard_first:
+            for _, code in contestants:
+                coldstart.time_python(code, env)  # discarded: writes the bytecode caches
         order = interleaved(contestants, self.config.import_repeats)
         with self._progress() as progress:
             task = progress.add_task("import time", total=len(order))
@@ -407,8 +434,9 @@ class Bench:
     ) -> dict[str, Any]:
         by_name = {impl.name: impl for impl in impls}
         out: dict[str, Any] = {t.id: {"samples_s": [], "error": None} for t in targets}
-        # Round 0 is discarded: the first start of each server writes its bytecode caches.
-        order = interleaved(targets, self.config.coldstart_repeats + 1)
+        # Round 0 is discarded (but in a smoke run): the first start writes bytecode caches.
+        discarded = 1 if self.config.discard_first else 0
+        order = interleaved(targets, self.config.coldstart_repeats + discarded)
         with self._progress() as progress:
             task = progress.add_task("cold start", total=len(order))
             for round_index, target in order:
@@ -423,7 +451,7 @@ class Bench:
                             workers=self.config.workers,
                             label=f"{LABEL_PREFIX}coldstart",
                         )
-                        if round_index > 0:
+                        if round_index >= discarded:
                             record["samples_s"].append(seconds)
                     except ProjectError as exc:
                         record["error"] = str(exc)
@@ -534,6 +562,8 @@ class Bench:
         return out
 
     def _warm_up(self, targets: list[Target], baselines: list[Target] | None = None) -> None:
+        if self.config.warmup_s <= 0:
+            return
         work = [
             (t, s)
             for t in targets + (baselines or [])
@@ -548,24 +578,26 @@ class Bench:
                 progress.advance(task)
         self._delete_bench_items()
 
+    def _timed(
+        self, scenario: scenarios.Scenario, targets: list[Target], baselines: list[Target]
+    ) -> list[Target]:
+        contestants = [t for t in targets + baselines if scenario in self._scenarios_for(t)]
+        if self.config.smoke and scenario.name != "items_get" and contestants:
+            # GET /items/{id} runs on every target (the baselines serve only that), each other
+            # scenario on one implementation in turn: every script and every server runs once.
+            return [contestants[scenarios.SCENARIOS.index(scenario) % len(contestants)]]
+        return contestants
+
     def _http(self, targets: list[Target], baselines: list[Target]) -> list[dict[str, Any]]:
         config = self.config
         runs: list[dict[str, Any]] = []
         cells = [(s, c) for s in scenarios.SCENARIOS for c in config.connections]
-        total = sum(
-            1
-            for _ in range(config.rounds)
-            for s, _c in cells
-            for t in targets + baselines
-            if s in self._scenarios_for(t)
-        )
+        total = config.rounds * sum(len(self._timed(s, targets, baselines)) for s, _c in cells)
         with self._progress() as progress:
             task = progress.add_task("wrk runs", total=total)
             for round_index in range(config.rounds):
                 for scenario, connections in cells:
-                    contestants = [
-                        t for t in targets + baselines if scenario in self._scenarios_for(t)
-                    ]
+                    contestants = self._timed(scenario, targets, baselines)
                     if not contestants:
                         continue
                     shift = round_index % len(contestants)
@@ -620,7 +652,13 @@ class Bench:
     def _footgun(self, env: dict[str, str]) -> dict[str, Any]:
         self.console.print("Footgun exhibit (one uvicorn worker) ...")
         try:
-            return footgun.measure(self.wrk, env, FOOTGUN_PORT, self.config.footgun_duration_s)
+            return footgun.measure(
+                self.wrk,
+                env,
+                FOOTGUN_PORT,
+                self.config.footgun_duration_s,
+                label=f"{LABEL_PREFIX}footgun",
+            )
         except ProjectError as exc:
             self.notes.append(f"footgun exhibit failed: {exc}")
             return {}

@@ -19,8 +19,8 @@ from arena.project import ProjectError, root
 
 MARKER = "ARENA_WRK "
 INSTALL_HINT = (
-    "wrk is not installed. Install it with `sudo apt-get install wrk` (Debian/Ubuntu) "
-    "or `brew install wrk` (macOS), then run the benchmark again."
+    "wrk is not installed. `make bench-tools` installs it (apt-get as root, Homebrew on "
+    "macOS) or prints the command to run; then run the benchmark again."
 )
 
 

@@ -14,21 +14,17 @@ from rich.console import Console
 from rich.table import Table
 
 from arena.bench import results as bench_results
+from arena.bench import tree
 from arena.claims import data, measures
 from arena.claims.render import Outcome, Provenance, markdown
 from arena.claims.verdicts import decide
-from arena.project import root
+from arena.project import ProjectError, root
 
 console = Console()
 err = Console(stderr=True)
 
 DOC_PATH = Path("docs") / "claims.md"
 RESULTS_PATH = Path("docs") / "results" / "results.json"
-
-
-def _git(*args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root(), capture_output=True, text=True, check=False)
-    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def run_micro(repeats: int) -> dict[str, Any]:
@@ -70,14 +66,26 @@ def claims(
     out: Annotated[Path | None, typer.Option(help=f"Where to write (default: {DOC_PATH}).")] = None,
     micro: Annotated[bool, typer.Option(help="Run the micro-benchmarks (about 5 s).")] = True,
     repeats: Annotated[int, typer.Option(min=3, help="Micro-benchmark repeats.")] = 7,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Refuse a checkout with uncommitted changes (outside the generated pages),"
+            " so the page names the code it describes. `make claims` uses it."
+        ),
+    ] = False,
 ) -> None:
     """Check the seed article's claims against the measurements; write docs/claims.md.
 
     HTTP and start-up figures come from a results JSON (`make bench`); the micro-benchmarks
     run here, in-process in a fresh interpreter. The output says when the results JSON
-    is of another commit.
+    is of other code than this checkout, or when either has uncommitted changes.
     """
     repository = root()
+    try:
+        checkout = tree.require_clean(repository, "arena claims") if strict else None
+    except ProjectError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     results_path = results_path or repository / RESULTS_PATH
     claims_path = claims_path or repository / data.DEFAULT_PATH
     target = out or repository / DOC_PATH
@@ -101,16 +109,26 @@ def claims(
             err.print(f"[bold red]error:[/] {exc}")
             raise typer.Exit(1) from None
     outcomes = evaluate(claim_list, results, micro_data, repository)
+    if checkout is not None:
+        try:
+            tree.require_unchanged(repository, checkout, "arena claims")
+        except ProjectError as exc:
+            err.print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(1) from None
+    now = tree.state(repository)
     shown = results_path.resolve()
     provenance = Provenance(
         results_path=str(
             shown.relative_to(repository) if shown.is_relative_to(repository) else results_path
         ),
         results=results,
-        commit=_git("rev-parse", "HEAD"),
-        dirty=bool(_git("status", "--porcelain")),
+        commit=now.commit or "",
+        dirty=now.dirty,
         micro=micro_data,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        results_same_code=tree.same_code(
+            repository, (results or {}).get("environment", {}).get("git_commit"), now.commit
+        ),
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(markdown(outcomes, provenance), encoding="utf-8")

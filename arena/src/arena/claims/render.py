@@ -34,6 +34,8 @@ class Provenance:
     dirty: bool
     micro: dict[str, Any] | None
     generated: str
+    results_same_code: bool = False
+    """The results' commit differs from this one at most in the generated pages."""
 
     @property
     def results_commit(self) -> str | None:
@@ -44,7 +46,9 @@ class Provenance:
 
     @property
     def same_commit(self) -> bool:
-        return self.results_commit == self.commit and self.commit != ""
+        # Committing the pages `make bench` wrote makes a new commit of the same code.
+        same = self.results_commit == self.commit and self.commit != ""
+        return same or self.results_same_code
 
     def warnings(self) -> list[str]:
         found = []
