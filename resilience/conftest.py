@@ -9,6 +9,7 @@ PostgreSQL in a temporary directory, so stopping one disturbs nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from arena import servers
@@ -72,6 +74,28 @@ class Database:
 
     def start(self) -> None:
         embedded.ensure_running(self.pgdata)
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every process of this server stopped (SIGSTOP) for the block, then resumed.
+
+        The server is alive to the kernel but answers nothing, like a paused VM or
+        container or a process stuck in the kernel: open connections stay open, and
+        new ones are accepted into the listen backlog and then hear nothing. No
+        connection is closed, so a client learns of it only from its own timeouts.
+        """
+        pid = int((self.pgdata / "postmaster.pid").read_text().split()[0])
+        postmaster = psutil.Process(pid)
+        postmaster.suspend()  # first, so that it forks no backend the list would miss
+        processes = [postmaster, *postmaster.children(recursive=True)]
+        for process in processes[1:]:
+            process.suspend()
+        try:
+            yield
+        finally:
+            for process in processes:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.resume()
 
     def close(self) -> None:
         self.stop()
