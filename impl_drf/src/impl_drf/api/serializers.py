@@ -159,5 +159,16 @@ class ItemWrite(StrictModelSerializer):
         model = Item
         fields = ("name", "price_cents")
 
+    # contract: concurrency
+    def update(self, instance: Item, validated_data: dict[str, Any]) -> Item:
+        # ModelSerializer.update saves every column, so of two racing PATCHes of
+        # different members the later one would write back the other's old value.
+        # update_fields writes only the members sent (none for {}: no query at all), and
+        # makes save() raise instead of falling back to an INSERT if the row is gone.
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        instance.save(update_fields=list(validated_data))
+        return instance
+
     def to_representation(self, instance: Item) -> dict[str, Any]:
         return ItemRead(instance, context=self.context).data

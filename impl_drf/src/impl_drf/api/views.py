@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -14,7 +15,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, viewsets
-from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.exceptions import AuthenticationFailed, MethodNotAllowed
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,11 +37,17 @@ from impl_drf.api.serializers import (
 )
 
 USERNAME_CONSTRAINT = "users_username_key"
+OWNER_CONSTRAINT = "items_owner_id_fkey"
 
 # contract: auth.register, items.create
 LOCATION = OpenApiParameter(
     "Location", str, OpenApiParameter.HEADER, description="The new resource.", response=[201]
 )
+
+
+def violated_constraint(exc: IntegrityError) -> str | None:
+    """The name of the constraint the database says was violated (psycopg's diagnostics)."""
+    return getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
 
 
 class MethodFirstMixin:
@@ -110,9 +117,7 @@ class RegisterView(JSONBodyMixin, generics.CreateAPIView):
             with transaction.atomic():
                 serializer.save(password_hash=password_hash)
         except IntegrityError as exc:
-            if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != (
-                USERNAME_CONSTRAINT
-            ):
+            if violated_constraint(exc) != USERNAME_CONSTRAINT:
                 raise
             raise Conflict("This username is taken.") from exc
 
@@ -188,13 +193,42 @@ class ItemViewSet(MethodFirstMixin, JSONBodyMixin, viewsets.ModelViewSet):
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return ItemWrite if self.action in ("create", "partial_update") else ItemRead
 
+    # contract: concurrency
+    def get_queryset(self) -> QuerySet[Item]:
+        queryset = super().get_queryset()
+        if self.action in ("partial_update", "destroy"):
+            # Lock the row until the write commits: a racing PATCH or DELETE of the same
+            # item waits, then reads what the first one left (the new state, or nothing:
+            # 404). So one DELETE wins, and a PATCH never writes to a deleted row.
+            queryset = queryset.select_for_update()
+        return queryset
+
     def perform_authentication(self, request: Request) -> None:
         # Lazy: reading items needs no token, so a token is only looked at (and
         # rejected with 401) by the permission check of a write.
         pass
 
+    # contract: concurrency
     def perform_create(self, serializer: ItemWrite) -> None:  # type: ignore[override]
-        serializer.save(owner=self.request.user)
+        try:
+            with transaction.atomic():
+                serializer.save(owner=self.request.user)
+        except IntegrityError as exc:
+            if violated_constraint(exc) != OWNER_CONSTRAINT:
+                raise
+            # The user was deleted between the token check and the INSERT: answer as
+            # if it had been gone before the request (auth.bearer.rejected).
+            raise AuthenticationFailed("The access token names no existing user.") from exc
+
+    # contract: concurrency
+    @transaction.atomic
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().partial_update(request, *args, **kwargs)
+
+    # contract: concurrency
+    @transaction.atomic
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().destroy(request, *args, **kwargs)
 
     def get_success_headers(self, data: Any) -> dict[str, str]:
         return {"Location": reverse("item-detail", kwargs={"pk": data["id"]})}
