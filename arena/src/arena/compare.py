@@ -213,7 +213,7 @@ def _statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, str]]:
 
 
 def _first_line(node: ast.stmt) -> int:
-    decorators = getattr(node, "decorator_list", [])
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
     return min([node.lineno, *(d.lineno for d in decorators)])
 
 
@@ -237,7 +237,7 @@ def extract_file(implementation: str, path: Path, root: Path, package: Path) -> 
     if not markers:
         return []
     lines = source.splitlines()
-    starts = {}
+    starts: dict[int, tuple[ast.stmt, str]] = {}
     for node, prefix in _statements(ast.parse(source, filename=where)):
         starts.setdefault(_first_line(node), (node, prefix))
     pieces = []

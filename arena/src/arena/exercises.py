@@ -253,21 +253,19 @@ def declares_member(tree: ast.Module, member: str) -> bool:
             continue
         for statement in node.body:
             targets: list[ast.expr] = []
+            value: ast.expr | None = None
             if isinstance(statement, ast.Assign):
-                targets = statement.targets
+                targets, value = statement.targets, statement.value
             elif isinstance(statement, ast.AnnAssign):
-                targets = [statement.target]
+                targets, value = [statement.target], statement.value
             for target in targets:
                 if isinstance(target, ast.Name) and target.id == member:
                     return True
                 if (
                     isinstance(target, ast.Name)
                     and target.id == "fields"
-                    and isinstance(statement.value, ast.Tuple | ast.List)
-                    and any(
-                        isinstance(e, ast.Constant) and e.value == member
-                        for e in statement.value.elts
-                    )
+                    and isinstance(value, ast.Tuple | ast.List)
+                    and any(isinstance(e, ast.Constant) and e.value == member for e in value.elts)
                 ):
                     return True
     return False
@@ -420,13 +418,13 @@ def blocking_calls_in_async(tree: ast.Module) -> list[str]:
                     changed = True
                     break
     found = []
-    for function in _functions(tree):
-        if not isinstance(function, ast.AsyncFunctionDef):
+    for handler in _functions(tree):
+        if not isinstance(handler, ast.AsyncFunctionDef):
             continue
-        for call in _own_calls(function):
+        for call in _own_calls(handler):
             callee = _dotted(call.func)
             if callee in BLOCKING_CALLS or callee in blocking:
-                found.append(f"{function.name}: {callee}() (line {call.lineno})")
+                found.append(f"{handler.name}: {callee}() (line {call.lineno})")
     return sorted(found)
 
 
@@ -472,7 +470,9 @@ async def _load(base: str, duration_s: float, slow_clients: int) -> list[float]:
                 latencies.append((time.perf_counter() - started) * 1000)
             return latencies
 
-        *_, latencies = await asyncio.gather(*(slow() for _ in range(slow_clients)), fast())
+        slow_clients_running = [asyncio.create_task(slow()) for _ in range(slow_clients)]
+        latencies = await fast()
+        await asyncio.gather(*slow_clients_running)
     return latencies
 
 

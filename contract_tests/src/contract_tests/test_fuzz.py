@@ -156,7 +156,7 @@ def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
 
 @lazy_schema.parametrize()
 @pytest.mark.contract("openapi.accurate", "errors.no-leaks")
-def test_fuzz_each_operation(case: schemathesis.Case) -> None:
+def test_fuzz_each_operation(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
     """Every operation, with generated valid and invalid input, answers as documented."""
     case.call_and_validate()
 
