@@ -59,34 +59,53 @@ async def get_current_user(
         raise _unauthorized("The token is invalid or expired.") from exc
     user = await session.get(User, user_id)
     if user is None:
-        raise _unauthorized("The token's user does not exist.")
+        raise user_does_not_exist()
     return user
+
+
+# contract: auth.current-user, concurrency.owner-gone
+def user_does_not_exist() -> HTTPException:
+    """The 401 for a valid token whose user is gone, also when it goes mid-request."""
+    return _unauthorized("The token's user does not exist.")
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 # contract: items.retrieve, items.update, items.delete
-async def get_item(
-    item_id: Annotated[
-        int,
-        # Documented as the ids that can exist; validated by the route (digits only)
-        # and the lookup, so anything else is the contract's 404, not a 422.
-        Path(json_schema_extra={"minimum": 1, "maximum": BIGINT_MAX}),
-    ],
-    session: SessionDep,
-) -> Item:
+# Documented as the ids that can exist; validated by the route (digits only) and the
+# lookup, so anything else is the contract's 404, not a 422.
+ItemId = Annotated[int, Path(json_schema_extra={"minimum": 1, "maximum": BIGINT_MAX})]
+
+
+# contract: items.retrieve, items.update, items.delete
+def _not_found(item_id: int) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"Item {item_id} does not exist.")
+
+
+# contract: items.retrieve
+async def get_item(item_id: ItemId, session: SessionDep) -> Item:
     # The path only matches digits; ids beyond the BIGINT column are simply not found
     # (the database would otherwise reject the parameter).
     item = await session.get(Item, item_id) if item_id <= BIGINT_MAX else None
     if item is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"Item {item_id} does not exist.")
+        raise _not_found(item_id)
     return item
 
 
-# contract: auth.ownership
-async def get_owned_item(user: CurrentUser, item: Annotated[Item, Depends(get_item)]) -> Item:
-    """The one ownership check: only the owner may change or delete an item."""
+# contract: auth.ownership, items.update, items.delete
+async def get_owned_item(item_id: ItemId, user: CurrentUser, session: SessionDep) -> Item:
+    """The one ownership check: only the owner may change or delete an item.
+
+    The row is read ``FOR UPDATE``, so writes to one item take turns until this
+    request's transaction ends: a racing DELETE or PATCH waits, then reads the row as
+    the winner left it (gone: 404; changed: the change is kept). Without the lock,
+    two DELETEs both saw the row and both answered 204, and a PATCH of a row deleted
+    meanwhile failed in the flush (``StaleDataError``, a 500).
+    """
+    item = await session.get(Item, item_id, with_for_update=True) if item_id <= BIGINT_MAX else None
+    if item is None:
+        raise _not_found(item_id)
     if item.owner_id != user.id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="You do not own this item.")
     return item

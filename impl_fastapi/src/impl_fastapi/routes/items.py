@@ -4,11 +4,20 @@ import re
 from collections.abc import Sequence
 from typing import Annotated
 
+import psycopg.errors
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BeforeValidator, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from impl_fastapi.deps import CurrentUser, ItemDep, JSONBody, OwnedItem, SessionDep
+from impl_fastapi.deps import (
+    CurrentUser,
+    ItemDep,
+    JSONBody,
+    OwnedItem,
+    SessionDep,
+    user_does_not_exist,
+)
 from impl_fastapi.models import Item
 from impl_fastapi.problems import LOCATION_HEADER, TOTAL_COUNT_HEADER, problem_responses
 from impl_fastapi.schemas import INT32_MAX, ItemCreate, ItemRead, ItemUpdate
@@ -72,7 +81,14 @@ async def create_item(
 ) -> Item:
     item = Item(name=body.name, price_cents=body.price_cents, owner_id=user.id)
     session.add(item)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        # The owner was deleted after the token was checked: the foreign key decides,
+        # and the answer is the one for a token whose user no longer exists.
+        if not isinstance(exc.orig, psycopg.errors.ForeignKeyViolation):
+            raise
+        raise user_does_not_exist() from exc
     response.headers["Location"] = request.app.url_path_for("retrieve_item", item_id=item.id)
     return item
 
@@ -91,7 +107,9 @@ async def retrieve_item(item: ItemDep) -> Item:
     responses=problem_responses(400, 401, 403, 404, 413, 415, 422, 503),
 )
 async def update_item(body: ItemUpdate, item: OwnedItem, session: SessionDep) -> Item:
-    # Only members actually sent; {} changes nothing.
+    # Only members actually sent; {} changes nothing. The unit of work writes only
+    # the columns that changed, on a row ``OwnedItem`` holds locked: a racing PATCH of
+    # another member keeps its change.
     for field, value in body.model_dump(exclude_unset=True).items():
         setattr(item, field, value)
     await session.commit()
