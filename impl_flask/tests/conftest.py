@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pydantic import SecretStr
 
 from impl_flask.app import create_app
 from shared_db import Settings
@@ -15,7 +16,7 @@ TEST_SECRET = "test-secret-for-impl-flask-0123456789abcdef"
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(database_url=UNREACHABLE_DATABASE_URL, jwt_secret=TEST_SECRET)
+    return Settings(database_url=UNREACHABLE_DATABASE_URL, jwt_secret=SecretStr(TEST_SECRET))
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ def test_factory_builds_without_touching_the_database(app: Flask) -> None:
     assert pool.checkedout() == 0
     response = app.test_client().get("/openapi.json")
     assert response.status_code == 200
-    assert response.json["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    document = response.get_json()
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
 def test_each_call_builds_a_new_app(settings: Settings) -> None:
@@ -40,4 +41,4 @@ def test_health_is_503_when_the_database_is_unreachable(app: Flask) -> None:
     response = app.test_client().get("/health")
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
-    assert response.json["title"] == "Service Unavailable"
+    assert response.get_json()["title"] == "Service Unavailable"

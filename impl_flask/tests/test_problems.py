@@ -15,7 +15,7 @@ PROBLEM_MEMBERS = {"type", "title", "status", "detail"}
 def assert_problem(response: TestResponse, status: int, title: str) -> dict[str, Any]:
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
-    body = response.get_json(force=True)
+    body: dict[str, Any] = response.get_json(force=True)
     assert body["type"] == "about:blank"
     assert body["title"] == title
     assert body["status"] == status

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
+from openapi_ui_bundles import redoc, swagger_ui
 
 from impl_flask import db, parsing, security
 from impl_flask.problems import ProblemApi
@@ -10,6 +11,8 @@ from impl_flask.routes import auth, health, items, users
 from shared_db import Settings
 
 MAX_BODY_BYTES = 64 * 1024
+SWAGGER_UI_ASSETS = "/docs/swagger-ui"
+REDOC_ASSETS = "/docs/redoc"
 
 
 # contract: settings/app
@@ -23,8 +26,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
+        # Swagger UI and ReDoc from the installed openapi-ui-bundles, served below:
+        # the pages load nothing from any other host.
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL=f"{SWAGGER_UI_ASSETS}/",
+        # Swagger UI would otherwise send the document's URL to validator.swagger.io.
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
+        OPENAPI_REDOC_PATH="redoc",
+        OPENAPI_REDOC_URL=f"{REDOC_ASSETS}/redoc.standalone.js",
         API_SPEC_OPTIONS={
             "components": {
                 "securitySchemes": {
@@ -51,4 +60,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_converter(items.ItemIdConverter, items.item_id_schema)
     for blueprint in (health.blp, auth.blp, users.blp, items.blp):
         api.register_blueprint(blueprint)
+    # The docs pages' scripts and styles, from the installed package.
+    for name, folder, url_path in (
+        ("swagger_ui_assets", swagger_ui.static_path, SWAGGER_UI_ASSETS),
+        ("redoc_assets", redoc.static_path, REDOC_ASSETS),
+    ):
+        app.register_blueprint(
+            Blueprint(name, __name__, static_folder=folder, static_url_path=url_path)
+        )
     return app

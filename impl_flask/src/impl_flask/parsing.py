@@ -7,14 +7,15 @@ name. The contract wants 415, 400, 400 and 400 instead.
 
 It also caps the request target at 8 KiB (414): gunicorn runs with
 ``--limit-request-line 0`` so that this answer, not its own HTML page, is the one
-a client gets.
+a client gets (``request_target`` says what each server lets the check see).
 """
 
 from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import quote
 
 import flask
 import flask_smorest
@@ -24,10 +25,15 @@ from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.wsgi import get_input_stream
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
 # Bodies up to this size are read and dropped when a request is refused unread.
 DRAIN_LIMIT_BYTES = 1024 * 1024
 # The longest request target (path and query string as sent) served.
 MAX_TARGET_BYTES = 8 * 1024
+# What a path may carry unencoded (RFC 3986 pchar and "/"), besides letters and digits.
+_PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -68,7 +74,7 @@ class StrictJSONParser(FlaskParser):
 BODY_ERRORS = (HTTPStatus.BAD_REQUEST, HTTPStatus(413), HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
 
 
-class Blueprint(flask_smorest.Blueprint):
+class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # flask-smorest is untyped
     ARGUMENTS_PARSER = StrictJSONParser()
 
     def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
@@ -107,7 +113,23 @@ def drain_unread_body(response: flask.Response) -> flask.Response:
 
 def limit_request_target() -> None:
     """414 for a request target over ``MAX_TARGET_BYTES``, before routing answers."""
-    # RAW_URI is the target as sent (gunicorn, werkzeug); other servers get a rebuild.
-    target = request.environ.get("RAW_URI") or request.full_path.rstrip("?")
-    if len(target) > MAX_TARGET_BYTES:
+    if len(request_target(request.environ)) > MAX_TARGET_BYTES:
         raise RequestURITooLarge(f"The request target is longer than {MAX_TARGET_BYTES} bytes.")
+
+
+def request_target(environ: WSGIEnvironment) -> str:
+    """The request target as the client sent it, or as near as the server lets us see.
+
+    WSGI hands the application a percent-decoded ``PATH_INFO``, so ``%41`` and ``A``
+    look alike. gunicorn adds the raw target as ``RAW_URI``, werkzeug (and uWSGI,
+    mod_wsgi, waitress) as ``REQUEST_URI``. granian adds neither; there the path is
+    encoded again as little as a client must (RFC 3986 path characters stay), which
+    can be shorter than what was sent but never longer.
+    """
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return str(raw)
+    # PATH_INFO holds the decoded bytes as latin-1 characters (PEP 3333).
+    path = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe=_PATH_SAFE)
+    query = environ.get("QUERY_STRING", "")
+    return f"{path}?{query}" if query else path

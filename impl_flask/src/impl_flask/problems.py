@@ -103,7 +103,7 @@ def _texts(found: Any) -> Iterable[str]:
 
 
 # contract: errors
-class ProblemApi(Api):
+class ProblemApi(Api):  # type: ignore[misc]  # flask-smorest is untyped
     ERROR_SCHEMA = Problem
     # Every operation lists the errors it can answer; no catch-all "default" response.
     DEFAULT_ERROR_RESPONSE_NAME = None

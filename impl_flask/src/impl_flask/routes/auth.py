@@ -3,12 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from psycopg.errors import UniqueViolation
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Conflict, Unauthorized
 
-from impl_flask.db import get_session
+from impl_flask.db import get_session, violated_constraint
 from impl_flask.models import User
 from impl_flask.parsing import Blueprint
 from impl_flask.schemas import USERNAME_RE, TokenRead, TokenRequest, UserCreate, UserRead
@@ -33,8 +32,7 @@ def register(data: dict[str, str]) -> tuple[User, dict[str, str]]:
         # The unique constraint decides, not a SELECT first: two racing
         # registrations of one name then give exactly one 201 and one 409.
         session.rollback()
-        orig = error.orig
-        if isinstance(orig, UniqueViolation) and orig.diag.constraint_name == "users_username_key":
+        if violated_constraint(error) == "users_username_key":
             raise Conflict("This username is taken.") from None
         raise
     return user, {"Location": "/me"}

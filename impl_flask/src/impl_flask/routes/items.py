@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask_jwt_extended import current_user
 from sqlalchemy import func, select
-from werkzeug.exceptions import Forbidden, NotFound
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Forbidden, NotFound, Unauthorized
 from werkzeug.routing import BaseConverter
 
-from impl_flask.db import get_session
+from impl_flask.db import get_session, violated_constraint
 from impl_flask.models import BIGINT_MAX, Item
 from impl_flask.parsing import Blueprint
 from impl_flask.schemas import ItemCreate, ItemListArgs, ItemRead, ItemUpdate
@@ -41,18 +42,27 @@ ITEM_PATH = "/<item_id:item_id>"
 
 
 # contract: items.retrieve, items.update, items.delete
-def get_item(item_id: int) -> Item:
+def get_item(item_id: int, *, for_update: bool = False) -> Item:
     # 19 digits can still overflow the column; such an id exists as little as 0 does.
-    item = get_session().get(Item, item_id) if 1 <= item_id <= BIGINT_MAX else None
+    if not 1 <= item_id <= BIGINT_MAX:
+        raise NotFound(f"No item with id {item_id}.")
+    item = get_session().get(Item, item_id, with_for_update=for_update)
     if item is None:
         raise NotFound(f"No item with id {item_id}.")
     return item
 
 
-# contract: auth.ownership
+# contract: auth.ownership, concurrency
 def get_owned_item(item_id: int) -> Item:
-    """The one ownership check: the item exists (404) and is the caller's (403)."""
-    item = get_item(item_id)
+    """The one ownership check: the item exists (404) and is the caller's (403).
+
+    The row is locked (``SELECT ... FOR UPDATE``) until the request's transaction
+    ends, so racing writes of one item take turns: the second sees the first's
+    result, or no row at all if the first deleted it (404, never a second 204, and
+    never an UPDATE of a row that is gone). Each ``PATCH`` still writes only the
+    members it was sent, so two of different members both survive.
+    """
+    item = get_item(item_id, for_update=True)
     if item.owner_id != current_user.id:
         raise Forbidden("This item belongs to another user.")
     return item
@@ -82,7 +92,15 @@ def create_item(data: dict[str, object]) -> tuple[Item, dict[str, str]]:
     session = get_session()
     item = Item(**data, owner_id=current_user.id)
     session.add(item)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        # The token's user was deleted after it was loaded (its items went with it):
+        # the same answer as for a token whose user is already gone.
+        if violated_constraint(error) == "items_owner_id_fkey":
+            raise Unauthorized("The bearer token's user no longer exists.") from None
+        raise
     return item, {"Location": f"/items/{item.id}"}
 
 
