@@ -47,12 +47,15 @@ _STOPPER = (
 
 
 def _postmasters(pgdata: Path) -> list[psutil.Process]:
-    # Only the postmaster keeps ``-D PGDATA`` on its command line; backends rename theirs.
-    return [
+    # The postmaster keeps ``-D PGDATA`` on its command line; so does a child for the
+    # moment between its fork and renaming itself, hence "not a child of another".
+    servers = [
         proc
-        for proc in psutil.process_iter(["name", "cmdline"])
+        for proc in psutil.process_iter(["name", "cmdline", "ppid"])
         if proc.info["name"] == "postgres" and str(pgdata) in (proc.info["cmdline"] or [])
     ]
+    pids = {proc.pid for proc in servers}
+    return [proc for proc in servers if proc.info["ppid"] not in pids]
 
 
 @pytest.fixture
