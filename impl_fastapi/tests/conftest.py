@@ -41,6 +41,14 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture
+def db_client(migrated_database_url: str) -> Iterator[TestClient]:
+    """The app with its lifespan running, on a throw-away database at Alembic's head."""
+    settings = Settings(database_url=migrated_database_url, jwt_secret=TEST_SECRET)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
 @pytest.fixture(scope="session")
 def migrated_database_url(admin_database_url: str) -> Iterator[str]:
     """One fresh database at Alembic's head for the whole session (overrides the root's)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -46,3 +48,29 @@ def test_openapi_documents_the_contract(client: TestClient) -> None:
     assert {"type": "http", "scheme": "bearer"} in list(schemes)
     assert "Problem" in document["components"]["schemas"]
     assert client.get("/docs").headers["content-type"].startswith("text/html")
+
+
+def test_timestamps_are_documented_as_date_times(client: TestClient) -> None:
+    # A generated client types a plain string as str; created_at must come back a datetime.
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("UserRead", "ItemRead"):
+        assert schemas[name]["properties"]["created_at"] == {
+            "type": "string",
+            "format": "date-time",
+            "title": "Created At",
+        }
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_load_everything_from_this_server(client: TestClient, page: str) -> None:
+    response = client.get(page)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert not re.search(r"""https?:|["'(]//""", response.text), f"{page} names another host"
+    urls = re.findall(r"""(?:src|href|url)\s*[:=]\s*["']([^"']+)["']""", response.text)
+    assert "/openapi.json" in urls
+    assets = [url for url in urls if url != "/openapi.json"]
+    assert any(url.endswith(".js") for url in assets)
+    for url in assets:
+        assert url.startswith("/"), f"{page} loads {url} from elsewhere"
+        assert client.get(url).status_code == 200, url

@@ -7,8 +7,11 @@ database is needed; the black-box suite covers the rest over HTTP.
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from impl_fastapi.problems import TITLES, FieldError, problem
@@ -17,10 +20,10 @@ JSON = {"Content-Type": "application/json"}
 BEARER = {"Authorization": "Bearer not-a-jwt"}
 
 
-def _problem(response, status: int) -> dict:
+def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["type"] == "about:blank"
     assert body["title"] == TITLES[status]
     assert body["status"] == status
@@ -33,7 +36,7 @@ def _problem(response, status: int) -> dict:
 def test_problem_builder_defaults_title_from_the_contract_table() -> None:
     response = problem(413)
     assert response.media_type == "application/problem+json"
-    assert json.loads(response.body) == {
+    assert json.loads(bytes(response.body)) == {
         "type": "about:blank",
         "title": "Content Too Large",
         "status": 413,
@@ -44,7 +47,7 @@ def test_problem_builder_defaults_title_from_the_contract_table() -> None:
 def test_problem_builder_adds_errors_and_escapes_lone_surrogates() -> None:
     response = problem(422, detail="bad", errors=[FieldError(field="\ud800", message="extra")])
     assert b"\\ud800" in response.body
-    assert json.loads(response.body)["errors"] == [{"field": "\ud800", "message": "extra"}]
+    assert json.loads(bytes(response.body))["errors"] == [{"field": "\ud800", "message": "extra"}]
 
 
 @pytest.mark.parametrize("path", ["/nope", "/items/", "/health/", "/items/abc", "/items/-1"])
@@ -121,7 +124,10 @@ def test_unreachable_database_is_503(client: TestClient, method: str, path: str)
 
 
 def test_unexpected_errors_are_500_without_details(client: TestClient) -> None:
-    @client.app.get("/boom")  # type: ignore[attr-defined]
+    app = client.app
+    assert isinstance(app, FastAPI)
+
+    @app.get("/boom")
     async def boom() -> None:
         raise RuntimeError("secret internals")
 

@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from impl_fastapi.db import create_engine, create_sessionmaker
@@ -43,7 +44,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[State]:
 
 # contract: settings/app
 def create_app(settings: Settings | None = None) -> FastAPI:
-    app = FastAPI(
+    # FastAPI's docs pages load Swagger UI and ReDoc from a CDN, so they are blank
+    # offline. FastAPIOffline is FastAPI's self-hosting recipe, packaged: the same
+    # get_swagger_ui_html/get_redoc_html pages, with the assets (Swagger UI 5, which
+    # renders OpenAPI 3.1) served from the package by a StaticFiles mount.
+    app = FastAPIOffline(
         title="Framework Arena API (FastAPI)",
         version="1.0.0",
         summary="Users, tokens and items: the shared contract, served by FastAPI.",

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StrictInt,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
@@ -31,7 +32,13 @@ def _format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-Timestamp = Annotated[datetime, PlainSerializer(_format_timestamp, return_type=str)]
+# A plain serializer documents only its return type (a bare string); the schema says
+# what that string is, so generated clients read it back as a date-time.
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_format_timestamp, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 # contract: validation
