@@ -135,3 +135,19 @@ def test_unexpected_errors_are_500_without_details(client: TestClient) -> None:
     body = _problem(response, 500)
     assert "secret" not in response.text
     assert body["detail"] == "An unexpected error occurred."
+
+
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        # 8,193 bytes as sent, 2,737 once decoded: the limit counts what was sent.
+        ("/items/" + "%41" * 2728 + "11", 414),
+        ("/items?pad=" + "%41" * 2727 + "a", 414),
+        ("/items?pad=" + "a" * (8192 - 11), 503),  # at the limit: served (no database here)
+    ],
+)
+def test_request_target_limit_counts_the_raw_bytes(
+    client: TestClient, target: str, status: int
+) -> None:
+    assert len(target) == (8192 if status == 503 else 8193)
+    _problem(client.get(target), status)

@@ -52,7 +52,12 @@ class BodySizeLimit:
 
 
 class RequestTargetLimit:
-    """414 for a request target (path and query string as sent) over ``max_bytes``."""
+    """414 for a request target (path and query string as sent) over ``max_bytes``.
+
+    Measured on the bytes received: ASGI's ``raw_path`` (uvicorn and granian both
+    set it), never the decoded ``path``, where ``%41`` counts one byte instead of three.
+    Neither server limits the target itself, so this is the only limit.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -60,6 +65,7 @@ class RequestTargetLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            # (the decoded path only for a server without raw_path, which is optional in ASGI)
             path: bytes = scope.get("raw_path") or scope["path"].encode()
             query: bytes = scope.get("query_string", b"")
             if len(path) + (len(query) + 1 if query else 0) > self.max_bytes:
