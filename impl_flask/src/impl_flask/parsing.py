@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
 import flask
-import flask_smorest
+import flask_smorest  # type: ignore[import-untyped]  # ships no type information
 from flask import request
 from marshmallow import Schema
 from webargs.flaskparser import FlaskParser, abort

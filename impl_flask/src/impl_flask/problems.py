@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Response, current_app
 from flask_jwt_extended import JWTManager
-from flask_smorest import Api
+from flask_smorest import Api  # type: ignore[import-untyped]  # ships no type information
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError

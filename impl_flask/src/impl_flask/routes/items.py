@@ -1,3 +1,5 @@
+# flask-smorest's decorators, which build every view here, are untyped.
+# mypy: disallow-untyped-decorators=False
 from __future__ import annotations
 
 from flask_jwt_extended import current_user
