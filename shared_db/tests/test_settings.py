@@ -42,4 +42,11 @@ def test_libpq_options_are_accepted_by_a_real_server(admin_database_url):
     from shared_db.urls import libpq_url
 
     with psycopg.connect(libpq_url(admin_database_url), **Settings().libpq_options()) as conn:
-        assert conn.execute("SHOW statement_timeout").fetchone() == ("3s",)
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("2s",)
+
+
+def test_the_bounds_add_up_to_the_contracts_five_seconds():
+    settings = Settings()
+    pool_then_connect = settings.db_pool_timeout_seconds + settings.db_connect_timeout_seconds
+    pool_then_round_trip = settings.db_pool_timeout_seconds + settings.db_watchdog_seconds
+    assert max(pool_then_connect, pool_then_round_trip) < 5
