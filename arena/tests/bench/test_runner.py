@@ -1,40 +1,63 @@
 from rich.console import Console
 
-from arena.bench import runner, scenarios
+from arena.bench import config, scenarios
+from arena.bench.environment import Pinning
+from arena.bench.targets import Target
+from arena.bench.workloads import Context, crud
 
 
-def _bench(config: runner.BenchConfig) -> runner.Bench:
+def _context(chosen: config.BenchConfig) -> Context:
     # Only the scheduling is under test: no wrk, no servers, no database.
-    bench = runner.Bench.__new__(runner.Bench)
-    bench.config, bench.console = config, Console(quiet=True)
-    return bench
+    return Context(
+        config=chosen,
+        console=Console(quiet=True),
+        wrk="wrk",
+        fixtures=scenarios.Fixtures(token="t", item_ids=[1]),
+        ids_file=None,  # type: ignore[arg-type]
+        targets=[],
+        baselines=[],
+        database_url=None,
+        pinning=Pinning((), (0, 1), "not pinned (2 cores)"),
+    )
 
 
-def _targets() -> tuple[list[runner.Target], list[runner.Target]]:
+def _targets() -> list[Target]:
     impls = [
-        runner.Target(id=f"{name}/s", impl=name, server="s", kind="implementation")
+        Target(id=f"{name}/s", impl=name, server="s", kind="implementation")
         for name in ("fastapi", "flask", "drf")
     ]
     baselines = [
-        runner.Target(id=f"baseline-{t.impl}/s", impl=t.impl, server="s", kind="baseline")
-        for t in impls
+        Target(id=f"baseline-{t.impl}/s", impl=t.impl, server="s", kind="baseline") for t in impls
     ]
-    return impls, baselines
+    return impls + baselines
 
 
 def test_a_smoke_run_times_every_scenario_and_every_server_once():
-    bench = _bench(runner.BenchConfig.smoke_run())
-    impls, baselines = _targets()
-    timed = {s.name: bench._timed(s, impls, baselines) for s in scenarios.SCENARIOS}
-    assert {t.id for t in timed["items_get"]} == {t.id for t in impls + baselines}
-    others = [targets for name, targets in timed.items() if name != "items_get"]
-    assert all(len(targets) == 1 and targets[0].kind == "implementation" for targets in others)
-    assert {t.id for targets in others for t in targets} == {t.id for t in impls}
+    ctx = _context(config.BenchConfig.smoke_run())
+    targets = _targets()
+    timed = {s.name: crud.WORKLOAD.timed(ctx, s, targets) for s in scenarios.SCENARIOS}
+    assert {t.id for t in timed["items_get"]} == {t.id for t in targets}
+    others = [found for name, found in timed.items() if name != "items_get"]
+    assert all(len(found) == 1 and found[0].kind == "implementation" for found in others)
+    implementations = {t.id for t in targets if t.kind == "implementation"}
+    assert {t.id for found in others for t in found} == implementations
 
 
 def test_a_full_run_times_every_scenario_on_every_implementation():
-    bench = _bench(runner.BenchConfig())
-    impls, baselines = _targets()
+    ctx = _context(config.BenchConfig())
+    targets = _targets()
     for scenario in scenarios.SCENARIOS:
-        expected = impls + (baselines if scenario.name == "items_get" else [])
-        assert bench._timed(scenario, impls, baselines) == expected
+        expected = [
+            t for t in targets if t.kind == "implementation" or scenario.name == "items_get"
+        ]
+        assert crud.WORKLOAD.timed(ctx, scenario, targets) == expected
+
+
+def test_the_full_run_has_the_rigor_the_published_figures_need():
+    full = config.BenchConfig()
+    assert full.rounds >= 5
+    assert full.duration_s >= 5
+    assert full.open_loop_fractions == [0.5, 0.8]
+    for short in (config.BenchConfig.quick_run(), config.BenchConfig.smoke_run()):
+        assert short.quick
+        assert short.rounds * short.duration_s <= 2

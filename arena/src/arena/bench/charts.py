@@ -1,4 +1,8 @@
-"""Static PNG charts (matplotlib, Agg backend): no display and no server needed."""
+"""Static PNG charts (matplotlib, Agg backend): no display and no server needed.
+
+``crud`` draws the CRUD workload's charts from its section of the results; ``run_wide``
+the ones of the whole run (cold start, code size).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import matplotlib.pyplot as plt
 from arena.bench import results as res
 from arena.bench.code_size import CONCERN_ORDER
 from arena.bench.scenarios import SCENARIOS
+from arena.bench.stats import Summary
 
 
 def _footer(fig: Any, data: dict[str, Any]) -> None:
@@ -31,8 +36,8 @@ def _colors(data: dict[str, Any]) -> dict[str, Any]:
     return {t["id"]: by_key[f"{t['impl']}/{t['server']}"] for t in data.get("targets", [])}
 
 
-def throughput(data: dict[str, Any], out: Path) -> None:
-    cells = res.http_cells(data)
+def throughput(data: dict[str, Any], section: dict[str, Any], out: Path) -> None:
+    cells = res.http_cells(section.get("http", []))
     colors = _colors(data)
     fig, axes = plt.subplots(1, len(SCENARIOS), figsize=(4 * len(SCENARIOS), 3.6), squeeze=False)
     for ax, scenario in zip(axes[0], SCENARIOS, strict=True):
@@ -76,8 +81,8 @@ def throughput(data: dict[str, Any], out: Path) -> None:
     plt.close(fig)
 
 
-def latency(data: dict[str, Any], out: Path) -> None:
-    cells = res.http_cells(data)
+def latency(data: dict[str, Any], section: dict[str, Any], out: Path) -> None:
+    cells = res.http_cells(section.get("http", []))
     connections = data["config"].get("connections") or [0]
     middle = connections[len(connections) // 2]
     targets = [t["id"] for t in data["targets"] if t["kind"] == "implementation" and t["verified"]]
@@ -134,9 +139,46 @@ def loc(data: dict[str, Any], out: Path) -> None:
     plt.close(fig)
 
 
-def draw_all(data: dict[str, Any], out: Path) -> None:
+def efficiency(data: dict[str, Any], section: dict[str, Any], out: Path) -> bool:
+    """Server and PostgreSQL CPU per request at the middle connection count; False: no data."""
+    cells = res.http_cells(section.get("http", []))
+    connections = data["config"].get("connections") or [0]
+    middle = connections[len(connections) // 2]
+    targets = [t["id"] for t in data.get("targets", []) if t["verified"]]
+    if not any(c.server_cpu_us for c in cells):
+        return False
+    fig, axes = plt.subplots(1, len(SCENARIOS), figsize=(4 * len(SCENARIOS), 3.8), squeeze=False)
+    for ax, scenario in zip(axes[0], SCENARIOS, strict=True):
+        found = [(t, res.cell(cells, t, scenario.name, middle)) for t in targets]
+        shown = [(t, c) for t, c in found if c is not None and c.server_cpu_us is not None]
+
+        def median(summary: Summary | None) -> float:
+            return summary.median if summary else 0.0
+
+        positions = range(len(shown))
+        server = [median(c.server_cpu_us) for _, c in shown if c]
+        postgres = [median(c.postgres_cpu_us) for _, c in shown if c]
+        ax.bar(positions, server, label="server")
+        ax.bar(positions, postgres, bottom=server, label="PostgreSQL")
+        ax.set_xticks(list(positions), [t for t, _ in shown], rotation=45, ha="right", fontsize=7)
+        ax.set_title(f"{scenario.label} @ {middle} conn.", fontsize=9)
+    axes[0][0].set_ylabel("CPU µs per request (median)")
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    _footer(fig, data)
+    fig.savefig(out / "efficiency.png", dpi=110)
+    plt.close(fig)
+    return True
+
+
+def crud(data: dict[str, Any], section: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    throughput(data, out)
-    latency(data, out)
+    throughput(data, section, out)
+    latency(data, section, out)
+    efficiency(data, section, out)
+
+
+def run_wide(data: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     coldstart(data, out)
     loc(data, out)

@@ -78,14 +78,30 @@ def bench(
         int | None, typer.Option(min=1, help="Cold starts per implementation and server.")
     ] = None,
     slo_ms: Annotated[float, typer.Option(help="p99 objective in ms.")] = 10.0,
+    open_loop: Annotated[
+        bool,
+        typer.Option(
+            help="Measure GET /items/{id} open-loop with hey at 50% and 80% of each target's"
+            " capacity (skipped with a note when hey is missing)."
+        ),
+    ] = True,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            help="Record a py-spy flamegraph (SVG) of one worker per implementation and server"
+            " under GET /items/{id} at 8 connections, saved in profiles/ beside the results."
+        ),
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Directory for JSON, HTML and PNGs.")] = None,
 ) -> None:
-    """Measure the implementations (cold start, throughput, latency, ceilings, queries,
-    memory, code size) in one interleaved run, then write the JSON and the reports.
+    """Measure the implementations (cold start, throughput, latency, CPU per request,
+    open-loop latency, ceilings, queries and round trips, memory, code size) in one
+    interleaved run, then write the JSON and the reports.
 
     Without --strict, a run on a checkout with uncommitted changes is marked as such in
     every page it writes.
     """
+    from arena.bench import config as bench_config
     from arena.bench import runner, tools, wrk
 
     repository = root()
@@ -103,14 +119,16 @@ def bench(
         )
     console.print(tools.raise_open_files_limit().describe())
     if smoke:
-        config = runner.BenchConfig.smoke_run()
+        config = bench_config.BenchConfig.smoke_run()
     elif quick:
-        config = runner.BenchConfig.quick_run()
+        config = bench_config.BenchConfig.quick_run()
     else:
-        config = runner.BenchConfig()
+        config = bench_config.BenchConfig()
     config.impls = impls
     config.target_url = target.rstrip("/") if target else None
     config.slo_p99_ms = slo_ms
+    config.open_loop = open_loop
+    config.profile = profile
     if rounds:
         config.rounds = rounds
     if duration:
@@ -129,6 +147,7 @@ def bench(
         out_dir, markdown = _full_outputs()
     if out:
         out_dir, markdown = out, out / "results.md"
+    config.out_dir = out_dir
     try:
         data = runner.run(config, console)
     except ProjectError as exc:

@@ -1,9 +1,18 @@
-"""Queries per request, counted by the database itself (pg_stat_statements).
+"""Queries and round trips per request, counted by the database itself (pg_stat_statements).
 
 Before a scenario the statistics are reset; afterwards the ``calls`` of every
 statement in the benchmark database are summed and divided by the requests sent.
-Transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT) is counted apart from the
-queries proper, and pg_stat_statements' own statements are left out.
+Every statement a server sends is a round trip to the database; they are split into
+
+- queries: the statements that read or write data (a pool's pre-ping ``SELECT 1``
+  is one of them, and shows in the top statements);
+- transaction control: BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE;
+- session statements: SET, RESET, SHOW, DISCARD, DEALLOCATE.
+
+The last two are "utility" statements, which pg_stat_statements counts only with
+``pg_stat_statements.track_utility`` on (its default); ``enable`` checks it and, on
+the benchmark's own database server, turns it on. pg_stat_statements' own
+statements are left out.
 """
 
 from __future__ import annotations
@@ -15,7 +24,8 @@ import psycopg
 
 from shared_db.urls import libpq_url
 
-_TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START)\b", re.I)
+_TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START|END)\b", re.I)
+_SESSION = re.compile(r"^\s*(SET|RESET|SHOW|DISCARD|DEALLOCATE)\b", re.I)
 _OWN = "pg_stat_statements"
 
 
@@ -28,13 +38,33 @@ class QueryCount:
     queries: int
     transaction_control: int
     statements: list[tuple[str, int]]
+    utility: int = 0
+    """Session statements (SET, RESET, SHOW, DISCARD, DEALLOCATE)."""
+
+    @property
+    def round_trips(self) -> int:
+        """Every statement sent: one round trip to the database each."""
+        return self.queries + self.transaction_control + self.utility
 
 
-def enable(url: str) -> None:
+def enable(url: str, *, own_server: bool) -> bool:
+    """Make sure pg_stat_statements counts here; return whether utility tracking is on.
+
+    ``own_server``: the benchmark's private server, whose settings it may change.
+    """
     try:
         with psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=5) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
             conn.execute("SELECT count(*) FROM pg_stat_statements")
+            row = conn.execute("SHOW pg_stat_statements.track_utility").fetchone()
+            tracking = bool(row and row[0] == "on")
+            if not tracking and own_server:
+                # Reloadable: no restart, and only this private server is touched.
+                conn.execute("ALTER SYSTEM SET pg_stat_statements.track_utility = on")
+                conn.execute("SELECT pg_reload_conf()")
+                row = conn.execute("SHOW pg_stat_statements.track_utility").fetchone()
+                tracking = bool(row and row[0] == "on")
+            return tracking
     except psycopg.Error as exc:
         raise QueryCountUnavailable(
             "pg_stat_statements is not available in this database (it must be in "
@@ -48,17 +78,19 @@ def reset(url: str) -> None:
 
 
 def classify(rows: list[tuple[str, int]]) -> QueryCount:
-    queries = transaction = 0
+    queries = transaction = utility = 0
     kept = []
     for query, calls in rows:
         if _OWN in query:
             continue
         if _TRANSACTION.match(query):
             transaction += calls
+        elif _SESSION.match(query):
+            utility += calls
         else:
             queries += calls
         kept.append((query, calls))
-    return QueryCount(queries, transaction, sorted(kept, key=lambda row: -row[1]))
+    return QueryCount(queries, transaction, sorted(kept, key=lambda row: -row[1]), utility)
 
 
 def read(url: str) -> QueryCount:

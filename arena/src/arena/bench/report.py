@@ -1,69 +1,63 @@
-"""Render a results document as Markdown, and as a static HTML page with PNG charts.
+"""Render a results document as Markdown (docs/results.md), as a static HTML page, and as
+the README's results block, from the Jinja2 templates in ``templates/``.
 
-Both renderings come from one list of blocks (headings, paragraphs, tables,
-images), so the two never disagree.
+``results.md.j2`` lays out the page: the run's own sections (environment,
+verification, cold start, code, the footgun exhibit, the seed article's claims) and,
+in between, one section per workload, each rendered from
+``workloads/<name>.md.j2`` with the variables its module's ``context`` returns. The
+HTML report is that same Markdown turned into HTML (markdown-it, with tables) inside
+``report.html.j2``, so the two pages can never disagree. The functions here prepare
+rows and sentences; the templates hold the prose and the layout.
 """
 
 from __future__ import annotations
 
-import html
 import os
+import re
 import statistics
-from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
+from markdown_it import MarkdownIt
+
+from arena.bench import fmt, workloads
 from arena.bench import results as res
 from arena.bench.code_size import CONCERN_ORDER
-from arena.bench.scenarios import BY_NAME, SCENARIOS
-from arena.bench.stats import Summary, summarise
+from arena.bench.stats import summarise
+
+README_MARKERS = ("<!-- results:start -->", "<!-- results:end -->")
+# What `make bench` takes with the default configuration on the committed machine.
+FULL_DURATION = "about 70 minutes"
+# The seed article's figures, shown beside the measured ones.
+CLAIMS = {
+    "fastapi": ("0.5-1.0 s", "~25"),
+    "flask": ("0.2-0.4 s", "~30 + auth scaffold"),
+    "drf": ("2-3 s", "~15 + admin and auth"),
+}
 
 
-@dataclass(frozen=True)
-class Heading:
-    text: str
-    level: int = 2
-
-
-@dataclass(frozen=True)
-class Para:
-    text: str
-
-
-@dataclass(frozen=True)
-class Table:
-    headers: list[str]
-    rows: list[list[str]]
-
-
-@dataclass(frozen=True)
-class Image:
-    file: str
-    alt: str
-
-
-Block = Heading | Para | Table | Image
-
-
-def _ms(value: float) -> str:
-    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
-
-
-def _range(summary: Summary, fmt: str = "{:,.0f}") -> str:
-    if summary.n == 1:
-        return fmt.format(summary.median)
-    return f"{fmt.format(summary.median)} [{fmt.format(summary.min)}-{fmt.format(summary.max)}]"
-
-
-def _seconds(summary: Summary) -> str:
-    ci = "95% CI" if summary.exact_ci else "range"
-    return (
-        f"{summary.median:.3f} s ({ci} {summary.ci_low:.3f}-{summary.ci_high:.3f}, n={summary.n})"
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("arena.bench", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # Markdown, not HTML: the HTML page escapes through markdown-it.
+        autoescape=False,  # noqa: S701
     )
+    env.filters.update(cell=fmt.cell, ms=fmt.ms, number=fmt.number)
+    return env
 
 
-def _targets(data: dict[str, Any], kind: str = "implementation") -> list[str]:
-    return [t["id"] for t in data.get("targets", []) if t["kind"] == kind and t["verified"]]
+def _tidy(markdown: str) -> str:
+    """One blank line between blocks, none trailing (templates leave extra around ifs)."""
+    lines = [line.rstrip() for line in markdown.splitlines()]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return text.strip() + "\n"
 
 
 def machine_label(data: dict[str, Any]) -> str:
@@ -86,295 +80,18 @@ def machine_label(data: dict[str, Any]) -> str:
     )
 
 
-def blocks(data: dict[str, Any], image_prefix: str = "") -> list[Block]:
-    config = data["config"]
-    env = data["environment"]
-    cells = res.http_cells(data)
-    connections = list(config.get("connections", []))
-    middle = connections[len(connections) // 2] if connections else 0
-    implementations = _targets(data)
-    baselines = _targets(data, "baseline")
-    smoke = bool(config.get("smoke"))
-    kind = " (SMOKE RUN)" if smoke else " (QUICK RUN)" if data["quick"] else ""
-    out: list[Block] = [Heading("Benchmark results" + kind, 1)]
-    if smoke:
-        out.append(
-            Para(
-                "**Smoke run** (`make bench-quick BENCH_SCALE=tiny`): every phase once, as "
-                "briefly as it allows, to show the benchmark still runs. The figures mean "
-                "nothing; the committed ones come from `make bench`."
-            )
-        )
-    elif data["quick"]:
-        out.append(
-            Para(
-                "**Quick run** (`make bench-quick`): one short repeat per measurement. "
-                "Indicative only; the committed figures come from `make bench`."
-            )
-        )
-    if dirty := dirty_note(env):
-        out.append(Para(dirty))
-    out.append(Para(f"**{machine_label(data)}**"))
-    busy = _busy(env)
-    if busy:
-        out.append(Para(busy))
-    out.append(
-        Para(
-            "Generated by `arena bench` (raw data: `results/results.json`, charts and HTML: "
-            "`results/report.html`); regenerate with `make bench`, re-render with "
-            "`arena report`. Medians over repeats with [min-max] unless stated otherwise; "
-            "wrk is closed-loop, so latencies under overload understate what an open-loop "
-            "client would see."
-        )
+def dirty_note(env: dict[str, Any]) -> str:
+    """A warning for figures measured on a checkout with uncommitted changes ("" if clean)."""
+    if not env.get("git_dirty"):
+        return ""
+    return (
+        f"**Measured on a modified checkout**: commit {str(env.get('git_commit'))[:12]} plus "
+        "uncommitted changes, so no commit reproduces these figures (`make bench` refuses "
+        "such a checkout)."
     )
 
-    out.append(Heading("Environment"))
-    out.append(
-        Table(
-            ["what", "value"],
-            [
-                ["date (UTC)", str(env.get("date"))],
-                ["CPU", f"{env.get('cpu_count')} x {env.get('cpu_model')}"],
-                ["Python", f"{env.get('python_implementation')} {env.get('python')}"],
-                ["PostgreSQL", f"{env.get('postgresql')} ({env.get('database')})"],
-                ["wrk", str(env.get("wrk"))],
-                [
-                    "git commit",
-                    f"{str(env.get('git_commit'))[:12]}"
-                    + (" (uncommitted changes)" if env.get("git_dirty") else ""),
-                ],
-                [
-                    "load average (1/5/15 min) at start / end",
-                    " / ".join(
-                        ", ".join(f"{v:.2f}" for v in env.get(key, []))
-                        for key in ("load_average_start", "load_average_end")
-                    ),
-                ],
-                [
-                    "packages",
-                    ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items()),
-                ],
-                [
-                    "run",
-                    f"{config.get('rounds')} interleaved rounds x {config.get('duration_s')} s per "
-                    f"wrk run after a {config.get('warmup_s')} s warm-up; connections "
-                    f"{connections}; wrk threads {config.get('wrk_threads')}; "
-                    f"{config.get('workers')} workers per server; servers: "
-                    f"{config.get('servers')}; seed items {config.get('seed_items')}; "
-                    f"wall time {config.get('wall_seconds', '?')} s",
-                ],
-            ],
-        )
-    )
-    out.append(
-        Para(
-            f"Connections {connections}: 1 measures latency without queueing; 8 is four "
-            "in-flight requests per worker, enough to keep two workers and the database "
-            "busy on two cores; 64 is overload, where queueing dominates. More would only "
-            "measure the queue."
-            if connections == [1, 8, 64]
-            else f"Connections: {connections}."
-        )
-    )
 
-    out.append(Heading("Verification (before any timing)"))
-    out.append(
-        Table(
-            ["target", "kind", "verified", "failures"],
-            [
-                [
-                    t["id"],
-                    t["kind"],
-                    "yes" if t["verified"] else "**NO — not benchmarked**",
-                    "; ".join(t["failures"]) or "—",
-                ]
-                for t in data.get("targets", [])
-            ],
-        )
-    )
-
-    if implementations:
-        out.extend(_at_a_glance(data, cells, implementations, middle))
-        out.append(Heading(f"Headline: requests per second at {middle} connections"))
-        out.append(
-            Para(
-                f"Median requests/s over the repeats [min-max], p99 latency in ms after the "
-                f"slash; wrk and the server share {env.get('cpu_count')} cores. "
-                "Runs with errors are marked ⚠ with their error count."
-            )
-        )
-        rows = []
-        for target in implementations:
-            row = [target]
-            for scenario in SCENARIOS:
-                found = res.cell(cells, target, scenario.name, middle)
-                row.append(_cell_text(found))
-            rows.append(row)
-        out.append(Table(["target", *[s.label for s in SCENARIOS]], rows))
-
-        out.append(Heading("Throughput and latency, every level"))
-        out.append(
-            Para(
-                f"wrk ({config.get('wrk_threads')} thread) and the server share "
-                f"{env.get('cpu_count')} cores with PostgreSQL. Errors are HTTP statuses of 400 "
-                "or more and socket errors; a row with errors is flagged, never averaged away."
-            )
-        )
-        out.append(Image(f"{image_prefix}throughput.png", "throughput vs connections"))
-        out.append(Image(f"{image_prefix}latency.png", "latency percentiles"))
-        rows = []
-        for c in sorted(cells, key=lambda c: (c.scenario, c.target, c.connections)):
-            rows.append(
-                [
-                    BY_NAME[c.scenario].label,
-                    c.target,
-                    str(c.connections),
-                    _range(c.rps),
-                    _ms(c.p50_ms.median),
-                    _ms(c.p99_ms.median),
-                    _ms(c.max_ms.median),
-                    "0" if c.clean else f"⚠ {c.errors} in {c.runs_with_errors}/{c.rps.n} runs",
-                ]
-            )
-        out.append(
-            Table(
-                [
-                    "scenario",
-                    "target",
-                    "conn.",
-                    "req/s",
-                    "p50 ms",
-                    "p99 ms",
-                    "max ms",
-                    "errors (≥400 or socket)",
-                ],
-                rows,
-            )
-        )
-
-        slo = config.get("slo_p99_ms", 10.0)
-        out.append(Heading(f"Throughput at a latency objective: p99 < {slo:g} ms"))
-        out.append(
-            Para(
-                f"The highest measured load (median req/s) whose median p99 stayed under {slo:g} "
-                "ms with no errors, and the connections it took; 'none' when even the lightest "
-                "measured load missed the objective. Only the measured levels are candidates. "
-                f"Same {env.get('cpu_count')} shared cores as every figure here."
-            )
-        )
-        rows = []
-        for target in implementations:
-            row = [target]
-            for scenario in SCENARIOS:
-                best = res.throughput_at_objective(cells, target, scenario.name, slo)
-                row.append(
-                    "none" if best is None else f"{best.rps.median:,.0f} (c={best.connections})"
-                )
-            rows.append(row)
-        out.append(Table(["target", *[s.label for s in SCENARIOS]], rows))
-
-    out.extend(_ceilings(data, cells, implementations, baselines, connections))
-    out.extend(_queries(data))
-    out.extend(_cold_start(data, image_prefix))
-    out.extend(_memory(data))
-    out.extend(_code(data, image_prefix))
-    out.extend(_footgun(data))
-    out.extend(_claims(data))
-
-    spread = res.noise(cells)
-    out.append(Heading("How noisy this was"))
-    if spread:
-        out.append(
-            Para(
-                f"Across {spread['cells']} measurements with repeats, the ratio of the best to "
-                f"the worst repeat's throughput (max/min) had a median of {spread['median']:.2f} "
-                f"and a worst case of {spread['worst']:.2f}. Differences smaller than that "
-                "between two targets are not differences."
-            )
-        )
-    else:
-        out.append(Para("Only one repeat per measurement: no spread could be computed."))
-    out.append(Heading("Reproduce"))
-    out.append(
-        Para(
-            "`make bench` (full run, about 20 minutes, writes this page from a checkout with "
-            "no uncommitted changes) or `make bench-quick` (under 3 minutes, into "
-            "`.arena/bench-quick/`); both first install wrk when it is missing "
-            "(`make bench-tools`). `arena bench --target URL` "
-            "measures a server running elsewhere (HTTP scenarios only); `arena report` "
-            "re-renders this page from `docs/results/results.json`, whose schema is the "
-            "docstring of `arena/src/arena/bench/results.py`. For load from several machines, "
-            "`bench/locustfile.py` runs the same scenarios under Locust (master/worker)."
-        )
-    )
-    if data.get("notes"):
-        out.append(Heading("Notes"))
-        out.extend(Para(f"- {note}") for note in data["notes"])
-    return out
-
-
-def _at_a_glance(
-    data: dict[str, Any], cells: list[res.HttpCell], implementations: list[str], middle: int
-) -> list[Block]:
-    slo = data["config"].get("slo_p99_ms", 10.0)
-    cold = data.get("cold_start", {})
-    code = data.get("code", {})
-    deps = data.get("dependencies", {})
-    counted = data.get("queries", {}).get("targets", {})
-    mem = data.get("memory", {})
-    rows = []
-    for target in implementations:
-        impl, _ = _impl_server(data, target)
-        got = res.cell(cells, target, "items_get", middle)
-        best = res.throughput_at_objective(cells, target, "items_get", slo)
-        samples = cold.get(target, {}).get("samples_s") or []
-        workers = mem.get(target, {}).get("after_load", {}).get("workers") or []
-        per_request = counted.get(target, {})
-        rows.append(
-            [
-                target,
-                _cell_text(got),
-                "none" if best is None else f"{best.rps.median:,.0f} (c={best.connections})",
-                f"{statistics.median(samples):.2f} s" if samples else "—",
-                " / ".join(
-                    f"{round(per_request[name]['per_request'], 2):g}"
-                    for name in ("items_get", "items_list", "me", "items_create")
-                    if name in per_request
-                )
-                or "—",
-                f"{max(workers):.0f}" if workers else "—",
-                str(code[impl]["total"]) if impl in code else "—",
-                f"{deps[impl]['packages']} / {deps[impl]['installed_mb']:.0f} MiB"
-                if impl in deps
-                else "—",
-            ]
-        )
-    return [
-        Heading("At a glance"),
-        Para(
-            f"GET /items/{{id}} at {middle} connections (median req/s [min-max] / p99 ms) and "
-            f"the most req/s measured with p99 < {slo:g} ms; cold start median; queries per "
-            "request for GET /items/{id}, GET /items, GET /me, POST /items; largest worker "
-            "RSS after load; code lines; third-party packages and their installed size. "
-            "Details and spreads below."
-        ),
-        Table(
-            [
-                "target",
-                f"GET /items/{{id}} @ {middle}",
-                f"req/s at p99 < {slo:g} ms",
-                "cold start",
-                "queries/req",
-                "worker MiB",
-                "code lines",
-                "dependencies",
-            ],
-            rows,
-        ),
-    ]
-
-
-def _busy(env: dict[str, Any]) -> str:
+def busy_note(env: dict[str, Any]) -> str:
     """A warning when other work shared the machine (load average above the core count)."""
     cores = env.get("cpu_count") or 1
     loads = [*env.get("load_average_start", [])[:1], *env.get("load_average_end", [])[:1]]
@@ -388,306 +105,112 @@ def _busy(env: dict[str, Any]) -> str:
     )
 
 
-def _cell_text(found: res.HttpCell | None) -> str:
-    if found is None:
-        return "—"
-    text = f"{_range(found.rps)} / {_ms(found.p99_ms.median)}"
-    if not found.clean:
-        text += f" ⚠ {found.errors} errors"
-    return text
-
-
-def _ceilings(
-    data: dict[str, Any],
-    cells: list[res.HttpCell],
-    implementations: list[str],
-    baselines: list[str],
-    connections: list[int],
-) -> list[Block]:
-    pgbench = data.get("pgbench", [])
-    if not pgbench and not baselines:
-        return []
-    out: list[Block] = [Heading("Ceilings: the database alone and a minimal app per framework")]
-    if pgbench:
-        out.append(
-            Para(
-                "pgbench runs the query behind GET /items/{id} "
-                "(`bench/pgbench/items_get.sql`) with random seeded ids, one client per "
-                "connection, on the same cores."
-            )
-        )
-        out.append(
-            Table(
-                ["mode", "clients", "transactions/s", "mean latency ms", "failed"],
-                [
-                    [
-                        f"-M {r['mode']}",
-                        str(r["clients"]),
-                        f"{r['tps']:,.0f}",
-                        _ms(r["latency_ms"]),
-                        str(r["failed"]),
-                    ]
-                    for r in pgbench
-                ],
-            )
-        )
-    if not implementations:
-        return out
-    out.append(
-        Para(
-            "The baselines (`bench/baselines/`, clearly not implementations of the contract) "
-            "answer GET /items/{id} with one query and nothing else: no validation, no "
-            "problem+json, no auth. The ratio to the baseline is what the contract costs on "
-            "the same framework and server; the ratio to pgbench is the share of the "
-            "database's own ceiling (the better pgbench mode at the same number of clients) "
-            "that reaches HTTP clients."
-        )
+def _environment_rows(data: dict[str, Any]) -> list[list[str]]:
+    env, config = data["environment"], data["config"]
+    open_loop = config.get("open_loop") or {}
+    run = (
+        f"{config.get('rounds')} interleaved rounds x {config.get('duration_s')} s per "
+        f"wrk run after a {config.get('warmup_s')} s warm-up; connections "
+        f"{list(config.get('connections', []))}; wrk threads {config.get('wrk_threads')}; "
+        f"{config.get('workers')} workers per server; servers: "
+        f"{config.get('servers')}; seed items {config.get('seed_items')}"
     )
+    if open_loop.get("enabled"):
+        run += (
+            f"; open loop: {open_loop.get('rounds')} rounds x {open_loop.get('duration_s')} s "
+            f"at {', '.join(f'{f:.0%}' for f in open_loop.get('fractions', []))} of capacity"
+        )
+    run += f"; wall time {config.get('wall_seconds', '?')} s"
+    rows = [
+        ["date (UTC)", str(env.get("date"))],
+        ["CPU", f"{env.get('cpu_count')} x {env.get('cpu_model')}"],
+        ["Python", f"{env.get('python_implementation')} {env.get('python')}"],
+        ["PostgreSQL", f"{env.get('postgresql')} ({env.get('database')})"],
+        ["wrk", str(env.get("wrk"))],
+    ]
+    if "hey" in env:
+        rows.append(["hey (open loop)", str(env.get("hey") or "not installed")])
+    if "pinning" in env:
+        rows.append(["load generator CPU", str(env.get("pinning"))])
+    rows += [
+        [
+            "git commit",
+            f"{str(env.get('git_commit'))[:12]}"
+            + (" (uncommitted changes)" if env.get("git_dirty") else ""),
+        ],
+        [
+            "load average (1/5/15 min) at start / end",
+            " / ".join(
+                ", ".join(f"{v:.2f}" for v in env.get(key, []))
+                for key in ("load_average_start", "load_average_end")
+            ),
+        ],
+        ["packages", ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items())],
+        ["run", run],
+    ]
+    return rows
+
+
+def _verification_rows(data: dict[str, Any]) -> list[list[str]]:
+    return [
+        [
+            t["id"],
+            t["kind"],
+            "yes" if t["verified"] else "**NO — not benchmarked**",
+            "; ".join(t["failures"]) or "—",
+        ]
+        for t in data.get("targets", [])
+    ]
+
+
+def _cold_start(data: dict[str, Any]) -> dict[str, Any]:
     rows = []
-    for target in implementations:
-        impl, server = _impl_server(data, target)
-        baseline = next(
-            (b for b in baselines if b.endswith(f"/{server}") and _baseline_of(data, b) == impl),
-            None,
-        )
-        for c in connections:
-            mine = res.cell(cells, target, "items_get", c)
-            if mine is None:
-                continue
-            base = res.cell(cells, baseline, "items_get", c) if baseline else None
-            ceiling = res.pgbench_ceiling(data, c)
+    for target, record in data.get("cold_start", {}).items():
+        if record["samples_s"]:
+            s = summarise(record["samples_s"])
             rows.append(
-                [
-                    target,
-                    str(c),
-                    f"{mine.rps.median:,.0f}",
-                    baseline or "—",
-                    f"{base.rps.median:,.0f}" if base else "—",
-                    f"{mine.rps.median / base.rps.median:.2f}" if base and base.rps.median else "—",
-                    f"{mine.rps.median / ceiling:.3f}" if ceiling else "—",
-                ]
+                [target, fmt.seconds(s), f"{s.min:.3f}", f"{s.max:.3f}", record["error"] or ""]
             )
-    out.append(
-        Table(
-            [
-                "target",
-                "conn.",
-                "req/s",
-                "baseline",
-                "baseline req/s",
-                "÷ baseline",
-                "÷ pgbench (same clients)",
-            ],
-            rows,
-        )
-    )
-    return out
-
-
-def _impl_server(data: dict[str, Any], target_id: str) -> tuple[str, str]:
-    for target in data.get("targets", []):
-        if target["id"] == target_id:
-            return str(target["impl"]), str(target["server"])
-    return "", ""
-
-
-def _baseline_of(data: dict[str, Any], baseline_id: str) -> str:
-    for target in data.get("targets", []):
-        if target["id"] == baseline_id:
-            return str(target["impl"])
-    return ""
-
-
-def _queries(data: dict[str, Any]) -> list[Block]:
-    info = data.get("queries")
-    if not info:
-        return []
-    out: list[Block] = [Heading("Queries per request (counted by PostgreSQL)")]
-    out.append(
-        Para(
-            "pg_stat_statements is reset before each scenario, then sequential requests are "
-            "sent; the sum of `calls` in the benchmark database divided by the requests. "
-            "Transaction control (BEGIN/COMMIT/ROLLBACK/SAVEPOINT) is counted separately; "
-            "pg_stat_statements' own statements are excluded. "
-            + ("" if info.get("available") else f"Not measured: {info.get('note', '')}.")
-        )
-    )
-    rows = []
-    for target, by_scenario in info.get("targets", {}).items():
-        for scenario, count in by_scenario.items():
-            top = "; ".join(f"{calls}x `{_short(q)}`" for q, calls in count["top"][:3])
-            rows.append(
-                [
-                    target,
-                    BY_NAME[scenario].label,
-                    f"{count['per_request']:.2f}",
-                    f"{count['transaction_per_request']:.2f}",
-                    top,
-                ]
-            )
-    if rows:
-        out.append(
-            Table(["target", "scenario", "queries/req", "txn control/req", "top statements"], rows)
-        )
-    return out
-
-
-def _short(query: str, width: int = 70) -> str:
-    flat = " ".join(query.split()).replace("|", "\\|").replace("`", "'")
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def _cold_start(data: dict[str, Any], image_prefix: str) -> list[Block]:
-    cold = data.get("cold_start", {})
-    if not cold and not data.get("import_time"):
-        return []
-    out: list[Block] = [Heading("Cold start")]
-    if cold:
-        out.append(
-            Para(
-                "Process spawn to the first 200 on /health (which includes the first database "
-                f"connection), {data['config'].get('workers')} workers, polled every 5 ms; "
-                "interleaved across targets. A first start of each target is discarded (it "
-                "writes the bytecode caches), so these are starts with warm caches."
-            )
-        )
-        out.append(Image(f"{image_prefix}coldstart.png", "cold start distributions"))
-        rows = []
-        for target, record in cold.items():
-            if record["samples_s"]:
-                s = summarise(record["samples_s"])
-                rows.append(
-                    [target, _seconds(s), f"{s.min:.3f}", f"{s.max:.3f}", record["error"] or ""]
-                )
-            else:
-                rows.append([target, "—", "—", "—", record["error"] or "no samples"])
-        out.append(Table(["target", "median", "min s", "max s", "error"], rows))
+        else:
+            rows.append([target, "—", "—", "—", record["error"] or "no samples"])
     imports = data.get("import_time")
+    import_rows, base = [], 0.0
     if imports:
         base = statistics.median(imports["python_pass_s"])
-        out.append(
-            Para(
-                'Import time of the app module alone: wall time of `python -c "import MODULE"` '
-                f"in a fresh process minus the median of `python -c pass` ({base:.3f} s); "
-                "one discarded import first, so bytecode caches are warm."
-            )
-        )
-        rows = []
         for impl, record in imports["modules"].items():
             s = summarise([v - base for v in record["samples_s"]])
-            rows.append([impl, f"`{record['module']}`", _seconds(s)])
-        out.append(Table(["implementation", "module", "import time"], rows))
-    return out
+            import_rows.append([impl, f"`{record['module']}`", fmt.seconds(s)])
+    return {"cold_rows": rows, "import_rows": import_rows, "import_base": base}
 
 
-def _memory(data: dict[str, Any]) -> list[Block]:
-    mem = data.get("memory", {})
-    if not mem:
-        return []
-    out: list[Block] = [Heading("Memory (RSS, MiB)")]
-    out.append(
-        Para(
-            "Resident set size of each process in the server's tree (psutil), after warm-up "
-            'and after all load. "Workers" are all descendants of the server process, '
-            "including helpers such as multiprocessing's resource tracker (the ~12 MiB entry "
-            "under uvicorn). Workers share pages with their parent, so the total overstates "
-            "what the tree really costs."
-        )
-    )
-    rows = []
-    for target, record in mem.items():
-        warm, load = record.get("after_warmup", {}), record.get("after_load", {})
-        rows.append(
-            [
-                target,
-                ", ".join(f"{v:.0f}" for v in warm.get("workers", [])),
-                ", ".join(f"{v:.0f}" for v in load.get("workers", [])),
-                f"{warm.get('root', 0):.0f}",
-                f"{load.get('total', 0):.0f}",
-            ]
-        )
-    out.append(
-        Table(
-            [
-                "target",
-                "workers after warm-up",
-                "workers after load",
-                "parent",
-                "tree total after load",
-            ],
-            rows,
-        )
-    )
-    return out
-
-
-def _code(data: dict[str, Any], image_prefix: str) -> list[Block]:
+def _code(data: dict[str, Any]) -> dict[str, Any]:
     code = data.get("code", {})
-    if not code:
-        return []
-    out: list[Block] = [Heading("Code and dependencies")]
-    out.append(
-        Para(
-            "Code lines (pygount: no blank, comment or docstring lines) of each package under "
-            "`impl_*/src/`, by concern; the file-to-concern table is `CONCERNS` in "
-            "`arena/src/arena/bench/code_size.py`."
-        )
-    )
-    out.append(Image(f"{image_prefix}loc.png", "lines of code by concern"))
-    out.append(
-        Table(
-            ["implementation", *CONCERN_ORDER, "total"],
-            [
-                [impl, *[str(r["concerns"].get(c, 0)) for c in CONCERN_ORDER], f"**{r['total']}**"]
-                for impl, r in code.items()
-            ],
-        )
-    )
+    other = []
     for impl, record in code.items():
-        other = [
+        files = [
             f"`{path}` {lines}"
             for path, (concern, lines) in record.get("files", {}).items()
             if concern == "other" and lines
         ]
-        if other:
-            out.append(Para(f'{impl} "other": ' + ", ".join(other) + "."))
-    deps = data.get("dependencies", {})
-    if deps:
-        out.append(
-            Para(
-                "Dependency footprint: third-party distributions each implementation pulls in "
-                "(transitively, for this platform; the shared workspace package's own "
-                "dependencies included) and their installed size from the RECORD files."
-            )
-        )
-        out.append(
-            Table(
-                ["implementation", "packages", "installed MiB"],
-                [
-                    [impl, str(r["packages"]), f"{r['installed_mb']:.1f}"]
-                    for impl, r in deps.items()
-                ],
-            )
-        )
-    return out
+        if files:
+            other.append((impl, files))
+    return {
+        "concerns": list(CONCERN_ORDER),
+        "code_rows": [
+            [impl, *[str(r["concerns"].get(c, 0)) for c in CONCERN_ORDER], f"**{r['total']}**"]
+            for impl, r in code.items()
+        ],
+        "code_other": other,
+        "dependency_rows": [
+            [impl, str(r["packages"]), f"{r['installed_mb']:.1f}"]
+            for impl, r in data.get("dependencies", {}).items()
+        ],
+    }
 
 
-def _footgun(data: dict[str, Any]) -> list[Block]:
-    foot = data.get("footgun", {})
-    if not foot:
-        return []
-    out: list[Block] = [Heading("The async footgun (exhibit, not an implementation)")]
-    out.append(
-        Para(
-            "`bench/exhibits/footgun.py`, one uvicorn worker: 16 connections load a 50 ms "
-            "endpoint while one connection measures `/fast` (same cores as everything else). "
-            "The seed article's own FastAPI snippet has this bug: it runs a blocking "
-            "SQLAlchemy `Session` query inside `async def`. None of the three implementations "
-            "does (impl_fastapi uses async SQLAlchemy)."
-        )
-    )
+def _footgun(data: dict[str, Any]) -> list[list[str]]:
     rows = []
-    for variant, record in foot.items():
+    for variant, record in (data.get("footgun") or {}).items():
         fast = record["fast"]
         slow = record.get("slow")
         replied = fast["requests"] > 0
@@ -696,38 +219,20 @@ def _footgun(data: dict[str, Any]) -> list[Block]:
             [
                 variant,
                 record["description"],
-                _ms(fast["latency_ms"]["p50"]) if replied else stalled,
-                _ms(fast["latency_ms"]["p99"]) if replied else stalled,
+                fmt.ms(fast["latency_ms"]["p50"]) if replied else stalled,
+                fmt.ms(fast["latency_ms"]["p99"]) if replied else stalled,
                 f"{fast['requests']:,} ({fast['rps']:,.1f}/s)",
                 f"{slow['rps']:,.0f}" if slow else "—",
             ]
         )
-    out.append(
-        Table(
-            [
-                "variant",
-                "slow endpoint",
-                "/fast p50 ms",
-                "/fast p99 ms",
-                "/fast replies (req/s)",
-                "slow req/s",
-            ],
-            rows,
-        )
-    )
-    return out
+    return rows
 
 
-def _claims(data: dict[str, Any]) -> list[Block]:
+def _claims(data: dict[str, Any]) -> list[list[str]]:
     cold = data.get("cold_start", {})
     code = data.get("code", {})
-    claims = {
-        "fastapi": ("0.5-1.0 s", "~25"),
-        "flask": ("0.2-0.4 s", "~30 + auth scaffold"),
-        "drf": ("2-3 s", "~15 + admin and auth"),
-    }
     rows = []
-    for impl, (cold_claim, loc_claim) in claims.items():
+    for impl, (cold_claim, loc_claim) in CLAIMS.items():
         samples = [
             v
             for target, record in cold.items()
@@ -739,120 +244,73 @@ def _claims(data: dict[str, Any]) -> list[Block]:
         rows.append([impl, cold_claim, measured_cold, loc_claim, measured_loc])
     if not any(r[2] != "—" or r[4] != "—" for r in rows):
         return []
-    return [
-        Heading("The seed article's claims, measured"),
-        Para(
-            "Claims from the article that prompted this project, next to this run's figures "
-            "(cold start: median over all servers of that implementation; lines: the whole "
-            "contract, with errors, auth and OpenAPI, not one endpoint)."
-        ),
-        Table(
-            ["implementation", "claimed cold start", "measured", "claimed lines", "measured lines"],
-            rows,
-        ),
-    ]
+    return rows
 
 
-# -- rendering ---------------------------------------------------------------------------
+def sections(data: dict[str, Any], image_prefix: str = "") -> list[str]:
+    """Each workload's section, rendered from its template, for the workloads that ran."""
+    out = []
+    for workload in workloads.registered():
+        section = res.workload(data, workload.name)
+        if not section:
+            continue
+        page = workloads.Page(data, section, image_prefix)
+        template = environment().get_template(f"workloads/{workload.name}.md.j2")
+        out.append(template.render(c=workload.context(page)))
+    return out
 
 
-def to_markdown(items: list[Block]) -> str:
-    lines: list[str] = [
-        "<!-- Generated by `arena bench` / `arena report`; do not edit by hand. -->",
-        "",
-    ]
-    for block in items:
-        match block:
-            case Heading(text, level):
-                lines += ["#" * level + " " + text, ""]
-            case Para(text):
-                lines += [text, ""]
-            case Table(headers, rows):
-                lines.append("| " + " | ".join(headers) + " |")
-                lines.append("|" + "---|" * len(headers))
-                lines += [
-                    "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
-                    for row in rows
-                ]
-                lines.append("")
-            case Image(file, alt):
-                lines += [f"![{alt}]({file})", ""]
-    return "\n".join(lines).rstrip() + "\n"
+def page_context(data: dict[str, Any], image_prefix: str = "") -> dict[str, Any]:
+    config = data["config"]
+    return {
+        "smoke": bool(config.get("smoke")),
+        "quick": bool(data.get("quick")),
+        "dirty": dirty_note(data["environment"]),
+        "machine": machine_label(data),
+        "busy": busy_note(data["environment"]),
+        "environment": _environment_rows(data),
+        "verification": _verification_rows(data),
+        "sections": sections(data, image_prefix),
+        "workers": config.get("workers"),
+        "image_prefix": image_prefix,
+        **_cold_start(data),
+        **_code(data),
+        "footgun_rows": _footgun(data),
+        "claim_rows": _claims(data),
+        "full_duration": FULL_DURATION,
+        "notes": data.get("notes") or [],
+    }
 
 
-def _inline(text: str) -> str:
-    escaped = html.escape(text)
-    parts = escaped.split("`")
-    escaped = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
-    parts = escaped.split("**")
-    return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
+def markdown(data: dict[str, Any], image_prefix: str = "") -> str:
+    template = environment().get_template("results.md.j2")
+    return _tidy(template.render(page_context(data, image_prefix)))
 
 
-def to_html(items: list[Block]) -> str:
-    body: list[str] = []
-    for block in items:
-        match block:
-            case Heading(text, level):
-                body.append(f"<h{level}>{_inline(text)}</h{level}>")
-            case Para(text):
-                body.append(f"<p>{_inline(text)}</p>")
-            case Table(headers, rows):
-                head = "".join(f"<th>{_inline(h)}</th>" for h in headers)
-                cells = "".join(
-                    "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>"
-                    for row in rows
-                )
-                body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
-            case Image(file, alt):
-                body.append(f'<p><img src="{html.escape(file)}" alt="{html.escape(alt)}"></p>')
-    style = (
-        "body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;margin:1em 0;font-size:90%}"
-        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
-        "th{background:#f3f3f3}img{max-width:100%}code{background:#f6f6f6}"
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Benchmark results</title><style>{style}</style></head><body>\n"
-        + "\n".join(body)
-        + "\n</body></html>\n"
-    )
-
-
-README_MARKERS = ("<!-- results:start -->", "<!-- results:end -->")
-
-
-def dirty_note(env: dict[str, Any]) -> str:
-    """A warning for figures measured on a checkout with uncommitted changes ("" if clean)."""
-    if not env.get("git_dirty"):
-        return ""
-    return (
-        f"**Measured on a modified checkout**: commit {str(env.get('git_commit'))[:12]} plus "
-        "uncommitted changes, so no commit reproduces these figures (`make bench` refuses "
-        "such a checkout)."
-    )
+def html(data: dict[str, Any]) -> str:
+    """The same page as HTML, images beside it."""
+    # Raw HTML stays escaped (a failure message may hold "<"): the generator's comment goes.
+    text = markdown(data)
+    if text.startswith("<!--"):
+        text = text.split("\n", 1)[1]
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    title = "Benchmark results" + (" (quick run)" if data.get("quick") else "")
+    return environment().get_template("report.html.j2").render(title=title, body=body)
 
 
 def readme_summary(data: dict[str, Any]) -> str:
     """The at-a-glance table and the machine label, for the README's results block."""
-    connections = list(data["config"].get("connections", []))
-    middle = connections[len(connections) // 2] if connections else 0
-    glance = _at_a_glance(data, res.http_cells(data), _targets(data), middle)
-    return to_markdown(
-        [
-            Para(f"_{machine_label(data)}_"),
-            *(
-                Para(block.text.replace("below", "in docs/results.md"))
-                if isinstance(block, Para)
-                else block
-                for block in glance
-                if not isinstance(block, Heading)
-            ),
-            Para(
-                dirty_note(data["environment"])
-                or f"Measured at commit {data['environment'].get('git_commit', '?')[:12]}."
-            ),
-        ]
+    crud = None
+    if section := res.workload(data, "crud"):
+        crud = workloads.by_name("crud").context(workloads.Page(data, section, ""))
+    template = environment().get_template("readme.md.j2")
+    return _tidy(
+        template.render(
+            machine=machine_label(data),
+            crud=crud if crud and crud["glance"] else None,
+            dirty=dirty_note(data["environment"]),
+            commit=str(data["environment"].get("git_commit", "?"))[:12],
+        )
     )
 
 
@@ -868,15 +326,20 @@ def update_readme(readme: Path, data: dict[str, Any]) -> bool:
     return True
 
 
-def render(data: dict[str, Any], out_dir: Path, markdown: Path, *, charts: bool = True) -> None:
-    """Write report.html and the PNG charts into ``out_dir``, and the Markdown to ``markdown``."""
+def render(
+    data: dict[str, Any], out_dir: Path, markdown_path: Path, *, charts: bool = True
+) -> None:
+    """Write report.html and the charts into ``out_dir``, and the Markdown to ``markdown_path``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if charts:
         from arena.bench import charts as chart_module  # matplotlib is slow to import
 
-        chart_module.draw_all(data, out_dir)
-    prefix = os.path.relpath(out_dir, markdown.parent)
+        chart_module.run_wide(data, out_dir)
+        for workload in workloads.registered():
+            if section := res.workload(data, workload.name):
+                workload.charts(workloads.Page(data, section, ""), out_dir)
+    prefix = os.path.relpath(out_dir, markdown_path.parent)
     md_prefix = "" if prefix == "." else prefix.rstrip("/") + "/"
-    markdown.parent.mkdir(parents=True, exist_ok=True)
-    markdown.write_text(to_markdown(blocks(data, md_prefix)))
-    (out_dir / "report.html").write_text(to_html(blocks(data, "")))
+    markdown_path.parent.mkdir(parents=True, exist_ok=True)
+    markdown_path.write_text(markdown(data, md_prefix))
+    (out_dir / "report.html").write_text(html(data))

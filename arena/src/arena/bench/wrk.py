@@ -95,9 +95,12 @@ def command(
     threads: int = 1,
     timeout_s: int = 5,
     script_args: list[str] | None = None,
+    prefix: list[str] | None = None,
 ) -> list[str]:
+    """wrk's command line; ``prefix`` pins it to a CPU (``taskset -c N``) when given."""
     threads = max(1, min(threads, connections))
     argv = [
+        *(prefix or []),
         wrk,
         f"-t{threads}",
         f"-c{connections}",

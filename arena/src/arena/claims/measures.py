@@ -5,7 +5,8 @@ A claim's ``[measure]`` table names a ``kind`` and its parameters:
 - ``cold_start``: spawn to first 200 on /health, per server target (``subjects``).
 - ``http``: one wrk figure per target for a ``scenario`` at ``connections`` (a count, or
   ``"peak"``: the connection count with the highest median throughput); ``metric`` is
-  ``rps``, ``p50_ms``, ``p99_ms`` or ``mean_ms``. Repeats give the spread.
+  ``rps``, ``p50_ms``, ``p99_ms``, ``mean_ms``, or ``server_cpu_us`` / ``postgres_cpu_us``
+  (CPU microseconds per request, for runs that measured it). Repeats give the spread.
 - ``overhead``: per repeat at one connection, wrk's mean latency of ``scenario`` minus
   pgbench's mean latency of the same query (``pgbench_mode``, one client), in ms; with
   ``share = true``, that difference as a fraction of the request's latency.
@@ -35,10 +36,14 @@ Measured = dict[str, Summary]
 UNITS = {"s": 1.0, "ms": 1e3, "us": 1e6}
 
 
+CPU_METRICS = {"server_cpu_us": "server_cpu_s", "postgres_cpu_us": "postgres_cpu_s"}
+
+
 def _runs(results: dict[str, Any], target: str, scenario: str, connections: int) -> list[Any]:
+    """The CRUD workload's wrk runs of one cell (each with its result and usage)."""
     return [
-        run["result"]
-        for run in results.get("http", [])
+        run
+        for run in bench_results.crud_runs(results)
         if run["target"] == target
         and run["scenario"] == scenario
         and int(run["connections"]) == connections
@@ -49,6 +54,14 @@ def _metric(result: dict[str, Any], metric: str) -> float:
     if metric == "rps":
         return float(result["rps"])
     return float(result["latency_ms"][metric.removesuffix("_ms")])
+
+
+def _run_metric(run: dict[str, Any], metric: str) -> float | None:
+    if metric in CPU_METRICS:
+        spent = (run.get("usage") or {}).get(CPU_METRICS[metric])
+        requests = int(run["result"].get("requests", 0))
+        return None if spent is None or not requests else float(spent) / requests * 1e6
+    return _metric(run["result"], metric)
 
 
 def cold_start(results: dict[str, Any], spec: dict[str, Any]) -> Measured | None:
@@ -62,7 +75,7 @@ def cold_start(results: dict[str, Any], spec: dict[str, Any]) -> Measured | None
 
 def http(results: dict[str, Any], spec: dict[str, Any]) -> Measured | None:
     scenario, metric = spec["scenario"], spec.get("metric", "rps")
-    cells = bench_results.http_cells(results)
+    cells = bench_results.http_cells(bench_results.crud_runs(results))
     found = {}
     for subject in spec["subjects"]:
         if spec.get("connections", "peak") == "peak":
@@ -72,9 +85,13 @@ def http(results: dict[str, Any], spec: dict[str, Any]) -> Measured | None:
             connections = best.connections
         else:
             connections = int(spec["connections"])
-        runs = _runs(results, subject, scenario, connections)
-        if runs:
-            found[subject] = summarise([_metric(run, metric) for run in runs])
+        values = [
+            value
+            for run in _runs(results, subject, scenario, connections)
+            if (value := _run_metric(run, metric)) is not None
+        ]
+        if values:
+            found[subject] = summarise(values)
     return found or None
 
 
@@ -94,7 +111,8 @@ def overhead(results: dict[str, Any], spec: dict[str, Any]) -> Measured | None:
     found = {}
     for subject in spec["subjects"]:
         means = [
-            float(r["latency_ms"]["mean"]) for r in _runs(results, subject, spec["scenario"], 1)
+            float(r["result"]["latency_ms"]["mean"])
+            for r in _runs(results, subject, spec["scenario"], 1)
         ]
         if not means:
             continue
@@ -160,7 +178,7 @@ def micro_share(
     runs = _runs(results, spec["target"], spec["scenario"], 1)
     if not runs:
         return None
-    request_ms = statistics.median(float(r["latency_ms"]["mean"]) for r in runs)
+    request_ms = statistics.median(float(r["result"]["latency_ms"]["mean"]) for r in runs)
     return {variant: summarise([timed[variant].median / request_ms])}
 
 

@@ -1,0 +1,77 @@
+"""Flamegraphs of a server worker under load, recorded with py-spy (``arena bench --profile``).
+
+py-spy reads another process's memory, so it needs ptrace rights over the worker:
+root has them; otherwise Linux's Yama setting ``kernel.yama.ptrace_scope`` must be
+0 (or py-spy given ``CAP_SYS_PTRACE``), and containers often drop that capability.
+A profile that cannot be taken is recorded with py-spy's own reason; the rest of
+the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+RATE_HZ = 100
+
+
+class ProfileFailed(RuntimeError):
+    """py-spy could not record; the message is its own reason."""
+
+
+def py_spy() -> Path:
+    """py-spy from this virtualenv (a dependency of arena)."""
+    return Path(sys.executable).parent / "py-spy"
+
+
+def ptrace_note() -> str | None:
+    """Why profiles will probably fail here, or None when nothing stands in the way."""
+    if os.geteuid() == 0:
+        return None
+    scope = Path("/proc/sys/kernel/yama/ptrace_scope")
+    try:
+        value = scope.read_text().strip()
+    except OSError:
+        return None
+    if value != "0":
+        return (
+            f"kernel.yama.ptrace_scope is {value}: py-spy may attach only as root "
+            "(or with CAP_SYS_PTRACE)"
+        )
+    return None
+
+
+def command(pid: int, out: Path, duration_s: int, rate_hz: int = RATE_HZ) -> list[str]:
+    return [
+        str(py_spy()),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(duration_s),
+        "--rate",
+        str(rate_hz),
+        "--format",
+        "flamegraph",
+        "--output",
+        str(out),
+    ]
+
+
+def record(pid: int, out: Path, duration_s: int) -> None:
+    """Sample ``pid`` for ``duration_s`` seconds into the flamegraph SVG ``out``."""
+    if not py_spy().exists():
+        raise ProfileFailed(f"py-spy is not installed ({py_spy()}); run `make sync`")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        command(pid, out, duration_s),
+        capture_output=True,
+        text=True,
+        timeout=duration_s + 60,
+        check=False,
+    )
+    if done.returncode != 0 or not out.exists():
+        reason = (done.stderr or done.stdout).strip().splitlines()
+        raise ProfileFailed(reason[-1] if reason else f"py-spy exited {done.returncode}")
