@@ -1,13 +1,14 @@
-"""Baseline, not the contract: FastAPI answering GET /items/{id} with one query, nothing else."""
+"""Baseline, not the contract: FastAPI answering GET /items/{id} and GET /me, one query each."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+import jwt
+from fastapi import FastAPI, Header
 from fastapi.responses import JSONResponse
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -15,6 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 from shared_db.urls import libpq_url
 
 QUERY = "SELECT id, name, price_cents, owner_id, created_at FROM items WHERE id = %s"
+USER_QUERY = "SELECT id, username, created_at FROM users WHERE id = %s"
 
 
 def create_app() -> FastAPI:
@@ -33,6 +35,7 @@ def create_app() -> FastAPI:
         await pool.close()
 
     app = FastAPI(lifespan=lifespan)
+    secret = os.environ["JWT_SECRET"]
 
     @app.get("/health")
     async def health() -> dict[str, str]:
@@ -46,6 +49,18 @@ def create_app() -> FastAPI:
             row = await (await conn.execute(QUERY, (item_id,))).fetchone()
         if row is None:
             return JSONResponse({"detail": "Not Found"}, status_code=404)
+        return row
+
+    @app.get("/me")
+    async def me(authorization: Annotated[str, Header()] = "") -> Any:
+        try:
+            user_id = int(jwt.decode(authorization[7:], secret, algorithms=["HS256"])["sub"])
+        except (jwt.InvalidTokenError, KeyError, ValueError):
+            return JSONResponse({"detail": "Unauthorized"}, status_code=401)
+        async with pool.connection() as conn:
+            row = await (await conn.execute(USER_QUERY, (user_id,))).fetchone()
+        if row is None:
+            return JSONResponse({"detail": "Unauthorized"}, status_code=401)
         return row
 
     return app

@@ -1,17 +1,19 @@
-"""Baseline, not the contract: Flask answering GET /items/{id} with one query, nothing else."""
+"""Baseline, not the contract: Flask answering GET /items/{id} and GET /me, one query each."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from flask import Flask, abort
+import jwt
+from flask import Flask, abort, request
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from shared_db.urls import libpq_url
 
 QUERY = "SELECT id, name, price_cents, owner_id, created_at FROM items WHERE id = %s"
+USER_QUERY = "SELECT id, username, created_at FROM users WHERE id = %s"
 
 
 def create_app() -> Flask:
@@ -22,6 +24,7 @@ def create_app() -> Flask:
         kwargs={"row_factory": dict_row},
     )
     app = Flask(__name__)
+    secret = os.environ["JWT_SECRET"]
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -35,6 +38,19 @@ def create_app() -> Flask:
             row = conn.execute(QUERY, (item_id,)).fetchone()
         if row is None:
             abort(404)
+        return row
+
+    @app.get("/me")
+    def me() -> Any:
+        token = request.headers.get("Authorization", "")[7:]
+        try:
+            user_id = int(jwt.decode(token, secret, algorithms=["HS256"])["sub"])
+        except (jwt.InvalidTokenError, KeyError, ValueError):
+            abort(401)
+        with pool.connection() as conn:
+            row = conn.execute(USER_QUERY, (user_id,)).fetchone()
+        if row is None:
+            abort(401)
         return row
 
     return app

@@ -171,6 +171,42 @@ def efficiency(data: dict[str, Any], section: dict[str, Any], out: Path) -> bool
     return True
 
 
+def ladder(data: dict[str, Any], section: dict[str, Any], out: Path) -> bool:
+    """Server CPU per request per step, one row of bars per group; False: nothing measured."""
+    from arena.bench.workloads.ladder import LADDER_CONNECTIONS, SCENARIOS, steps_by_group
+
+    cells = res.http_cells(section.get("http", []))
+    groups = steps_by_group(section)
+    if not groups or not cells:
+        return False
+    fig, axes = plt.subplots(
+        len(groups),
+        len(SCENARIOS),
+        figsize=(
+            6 * len(SCENARIOS),
+            1.2 + 0.5 * max(len(steps) for steps in groups.values()) * len(groups),
+        ),
+        squeeze=False,
+    )
+    for row, (group, steps) in enumerate(groups.items()):
+        for ax, scenario in zip(axes[row], SCENARIOS, strict=True):
+            labels, values = [], []
+            for step in steps:
+                found = res.cell(cells, step["target"], scenario.name, LADDER_CONNECTIONS)
+                labels.append(step["label"])
+                values.append(found.server_cpu_us.median if found and found.server_cpu_us else 0)
+            ax.barh(labels, values, color="#4c72b0")
+            ax.invert_yaxis()
+            ax.tick_params(axis="y", labelsize=7)
+            ax.set_title(f"{group}: {scenario.label}", fontsize=9)
+            ax.set_xlabel("server CPU µs per request (median)", fontsize=8)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    _footer(fig, data)
+    fig.savefig(out / "ladder.png", dpi=110)
+    plt.close(fig)
+    return True
+
+
 def crud(data: dict[str, Any], section: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     throughput(data, section, out)

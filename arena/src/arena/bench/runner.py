@@ -86,6 +86,7 @@ class Bench:
         self.queries_ok = False
         self.queries_note = ""
         self.track_utility: bool | None = None
+        self.env: dict[str, str] = {}
 
     # -- helpers -------------------------------------------------------------------
 
@@ -151,6 +152,7 @@ class Bench:
             queries_note=self.queries_note,
             track_utility=self.track_utility,
             out_dir=self.config.out_dir,
+            server_env=self.env,
             notes=self.notes,
             cleanup=self._delete_bench_items,
         )
@@ -241,7 +243,7 @@ class Bench:
             self.queries_note = f"not measured: {exc}"
             self.queries_ok = False
             self.notes.append(f"queries per request {self.queries_note}")
-        env = servers.server_env(settings, url)
+        env = self.env = servers.server_env(settings, url)
         # Timed starts should read cached bytecode, as a deployed app does; an inherited
         # PYTHONDONTWRITEBYTECODE would make every start compile every module again.
         if env.pop("PYTHONDONTWRITEBYTECODE", None):

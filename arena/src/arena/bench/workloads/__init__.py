@@ -53,6 +53,8 @@ class Context:
     queries_note: str = ""
     track_utility: bool | None = None
     out_dir: Path | None = None
+    server_env: dict[str, str] = field(default_factory=dict)
+    """The environment the servers were started with (for a workload's own servers)."""
     notes: list[str] = field(default_factory=list)
     cleanup: Callable[[], None] = lambda: None
     """Deletes what the benchmark user created (after write scenarios)."""

@@ -2,7 +2,7 @@
 
 Scenarios (``arena.bench.scenarios``): GET /health, GET /items/{id}, GET /items,
 GET /me, POST /items; the baselines (``bench/baselines/``) serve GET /items/{id}
-only. In order, it
+and GET /me only. In order, it
 
 1. counts queries and round trips per request (pg_stat_statements, sequential requests);
 2. warms every target up, records memory, then runs wrk (closed loop) over every
@@ -35,7 +35,7 @@ from arena.bench.targets import Target
 from arena.bench.workloads import Context, Page
 
 SCENARIOS = scenarios.SCENARIOS
-BASELINE_SCENARIOS = (scenarios.BY_NAME["items_get"],)
+BASELINE_SCENARIOS = (scenarios.BY_NAME["items_get"], scenarios.BY_NAME["me"])
 HEADLINE = "items_get"
 # Uneven beyond this: one worker held more than this share of the connections.
 UNEVEN_SHARE = 0.75
@@ -385,7 +385,7 @@ class Crud:
                 for t in implementations
             ],
             "efficiency": _efficiency(data, section, cells, implementations + baselines, middle),
-            "spread": _spread(cells, implementations + baselines),
+            "spread": _spread(cells, implementations + baselines, int(config.get("workers") or 1)),
             "balancing": _balancing(data),
             "open_loop": _open_loop_rows(section.get("open_loop") or {}, cells),
             "open_loop_info": section.get("open_loop") or {},
@@ -567,7 +567,16 @@ def uneven(split: tuple[float, ...]) -> bool:
     return len(split) > 1 and total > 0 and split[0] / total > UNEVEN_SHARE
 
 
-def _spread(cells: list[res.HttpCell], targets: list[str]) -> list[list[str]]:
+def padded(split: tuple[float, ...], workers: int) -> tuple[float, ...]:
+    """A split with a zero for each worker that neither held a connection nor served.
+
+    Such a worker is left out of the measured processes (it looks like an idle side
+    process), but it is the very imbalance the split is there to show.
+    """
+    return split + (0.0,) * max(0, workers - len(split))
+
+
+def _spread(cells: list[res.HttpCell], targets: list[str], workers: int) -> list[list[str]]:
     rows = []
     for target in targets:
         for found in sorted(
@@ -576,14 +585,16 @@ def _spread(cells: list[res.HttpCell], targets: list[str]) -> list[list[str]]:
         ):
             if not found.splits:
                 continue
-            flagged = sum(1 for split in found.splits if uneven(split))
+            splits = [padded(split, workers) for split in found.splits]
+            shares = [padded(share, workers) for share in found.cpu_shares]
+            flagged = sum(1 for split in splits if uneven(split))
             rows.append(
                 [
                     target,
                     str(found.connections),
-                    ", ".join(_split_text(s) for s in found.splits),
-                    ", ".join("/".join(f"{v:.0%}" for v in s) for s in found.cpu_shares),
-                    f"⚠ {flagged} of {len(found.splits)}" if flagged else "0",
+                    ", ".join(_split_text(s) for s in splits),
+                    ", ".join("/".join(f"{v:.0%}" for v in s) for s in shares),
+                    f"⚠ {flagged} of {len(splits)}" if flagged else "0",
                 ]
             )
     return rows
@@ -633,28 +644,33 @@ def _ceilings(
     connections: list[int],
 ) -> list[list[str]]:
     rows = []
-    for target in implementations:
-        baseline = baseline_for(data, target, baselines)
-        for c in connections:
-            mine = res.cell(cells, target, HEADLINE, c)
-            if mine is None:
-                continue
-            base = res.cell(cells, baseline, HEADLINE, c) if baseline else None
-            ceiling = res.pgbench_ceiling(data, c)
-            rows.append(
-                [
-                    target,
-                    str(c),
-                    f"{mine.rps.median:,.0f}",
-                    baseline or "—",
-                    f"{base.rps.median:,.0f}" if base else "—",
-                    f"{mine.rps.median / base.rps.median:.2f}" if base and base.rps.median else "—",
-                    f"{mine.p99_ms.median / base.p99_ms.median:.2f}"
-                    if base and base.p99_ms.median
-                    else "—",
-                    f"{mine.rps.median / ceiling:.3f}" if ceiling else "—",
-                ]
-            )
+    for scenario in BASELINE_SCENARIOS:
+        for target in implementations:
+            baseline = baseline_for(data, target, baselines)
+            for c in connections:
+                mine = res.cell(cells, target, scenario.name, c)
+                if mine is None:
+                    continue
+                base = res.cell(cells, baseline, scenario.name, c) if baseline else None
+                # pgbench runs the item query only.
+                ceiling = res.pgbench_ceiling(data, c) if scenario.name == HEADLINE else None
+                rows.append(
+                    [
+                        scenario.label,
+                        target,
+                        str(c),
+                        f"{mine.rps.median:,.0f}",
+                        baseline or "—",
+                        f"{base.rps.median:,.0f}" if base else "—",
+                        f"{mine.rps.median / base.rps.median:.2f}"
+                        if base and base.rps.median
+                        else "—",
+                        f"{mine.p99_ms.median / base.p99_ms.median:.2f}"
+                        if base and base.p99_ms.median
+                        else "—",
+                        f"{mine.rps.median / ceiling:.3f}" if ceiling else "—",
+                    ]
+                )
     return rows
 
 

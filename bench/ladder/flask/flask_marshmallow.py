@@ -1,0 +1,62 @@
+"""Ladder rung, not the contract: the Flask baseline plus marshmallow response schemas.
+
+The same two queries as ``bench/baselines/flask_min.py``; each row is dumped by
+impl_flask's own ``ItemRead`` / ``UserRead`` schemas, built once at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import jwt
+from flask import Flask, abort, request
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from impl_flask.schemas import ItemRead, UserRead
+from shared_db.urls import libpq_url
+
+QUERY = "SELECT id, name, price_cents, owner_id, created_at FROM items WHERE id = %s"
+USER_QUERY = "SELECT id, username, created_at FROM users WHERE id = %s"
+
+
+def create_app() -> Flask:
+    pool = ConnectionPool(
+        libpq_url(os.environ["DATABASE_URL"]),
+        min_size=1,
+        max_size=4,
+        kwargs={"row_factory": dict_row},
+    )
+    secret = os.environ["JWT_SECRET"]
+    item_read, user_read = ItemRead(), UserRead()
+    app = Flask(__name__)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        with pool.connection() as conn:
+            conn.execute("SELECT 1")
+        return {"status": "ok", "database": "ok"}
+
+    @app.get("/items/<int:item_id>")
+    def retrieve_item(item_id: int) -> Any:
+        with pool.connection() as conn:
+            row = conn.execute(QUERY, (item_id,)).fetchone()
+        if row is None:
+            abort(404)
+        return item_read.dump(row)
+
+    @app.get("/me")
+    def me() -> Any:
+        token = request.headers.get("Authorization", "")[7:]
+        try:
+            user_id = int(jwt.decode(token, secret, algorithms=["HS256"])["sub"])
+        except (jwt.InvalidTokenError, KeyError, ValueError):
+            abort(401)
+        with pool.connection() as conn:
+            row = conn.execute(USER_QUERY, (user_id,)).fetchone()
+        if row is None:
+            abort(401)
+        return user_read.dump(row)
+
+    return app
