@@ -80,3 +80,11 @@ def test_output_that_is_not_hey_csv_is_refused():
         openloop.parse([(0.0, "Error: connection refused\n")], chosen, 1.0)
     with pytest.raises(openloop.HeyFailed, match="answered no request"):
         openloop.parse([(0.0, HEADER + "\n")], chosen, 1.0)
+
+
+def test_the_generators_own_cpu_is_shown_per_request():
+    from arena.bench.workloads.crud import _generator_us
+
+    assert _generator_us([{"generator_cpu_s": 0.5, "requests": 1000}]) == "500"
+    # Results recorded before hey's CPU was measured show no figure rather than zero.
+    assert _generator_us([{"requests": 1000}]) == "—"

@@ -46,7 +46,7 @@ def test_markdown_from_a_recorded_run_has_every_section_and_the_machine_label(da
 def test_a_v2_run_shows_cpu_per_request_spread_open_loop_and_profiles():
     md = report.markdown(res.load(V2), "results/")
     efficiency = md.split("## Efficiency")[1].split("\n## ")[0]
-    assert "| fastapi/uvicorn | GET /items/{id} | 325 | 1,265 | 241 | 790 |" in efficiency
+    assert "| fastapi/uvicorn | GET /items/{id} | 325 | 1,265 | 241 | — | 790 |" in efficiency
     spread = md.split("## How the load spread")[1].split("\n## ")[0]
     assert "| fastapi/uvicorn | 2 |" in spread
     assert "| gunicorn | sync workers answer one request per connection" in spread

@@ -56,6 +56,16 @@ def test_the_meter_counts_cpu_and_the_connections_a_process_holds(server):
     assert worker.pid == pid
     assert worker.connections == pytest.approx(3)
     assert used.to_json()["workers"][0]["root"] is True
+    # No child of this process ran meanwhile: no load-generator CPU.
+    assert used.generator_cpu_s == pytest.approx(0, abs=0.01)
+
+
+def test_the_meter_counts_the_load_generators_cpu(server):
+    pid, port = server
+    with usage.Meter(pid, port, postgres_pid=None, every=0.05) as meter:
+        subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)
+    assert meter.usage is not None
+    assert meter.usage.generator_cpu_s > 0.05
 
 
 def test_serving_workers_leave_out_an_idle_parent_and_helpers():

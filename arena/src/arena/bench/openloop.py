@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import bisect
 import csv
+import dataclasses
 import io
 import math
+import resource
 import shutil
 import subprocess
 import time
@@ -159,6 +161,8 @@ class OpenLoopResult:
     """Answers slower than a worker's interval: that worker's schedule slipped."""
     burst: int
     """The most requests started within one millisecond."""
+    generator_cpu_s: float | None = None
+    """CPU seconds the hey processes spent: on a small machine they compete with the server."""
 
     @property
     def held_rate(self) -> bool:
@@ -218,6 +222,8 @@ def run(
 ) -> OpenLoopResult:
     """Start the plan's hey processes, staggered, and combine what they measured."""
     argv = command(hey, url, chosen, duration_s=duration_s, headers=headers, prefix=prefix)
+    # Children reaped meanwhile are only these hey processes (nothing else runs then).
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started: list[tuple[float, subprocess.Popen[str]]] = []
     origin = time.perf_counter()
     try:
@@ -240,4 +246,6 @@ def run(
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    return parse(outputs, chosen, duration_s)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return dataclasses.replace(parse(outputs, chosen, duration_s), generator_cpu_s=spent)

@@ -33,7 +33,7 @@ The ``crud`` workload's section (``arena.bench.workloads.crud``)::
     {"http": [{target, scenario, connections, round,
                result: {requests, duration_s, bytes, errors{connect,read,write,status,timeout},
                         error_count, rps, latency_ms{min,mean,stdev,p50,p90,p99,p999,max}},
-               usage: {wall_s, server_cpu_s, postgres_cpu_s, samples,
+               usage: {wall_s, server_cpu_s, postgres_cpu_s, generator_cpu_s, samples,
                        workers: [{pid, root, cpu_s, connections}]}}],   # absent for a remote target
      "queries": {"available": bool, "note": str, "track_utility": bool|null,
                  "targets": {target id: {scenario: {requests, queries, transaction_control,
@@ -47,7 +47,7 @@ The ``crud`` workload's section (``arena.bench.workloads.crud``)::
                              plan: {rate, processes, workers, per_worker_qps},
                              result: {offered_rps, achieved_rps, requests, duration_s,
                                       latency_ms{p50,p90,p99,max,mean}, statuses{}, error_count,
-                                      late, burst, held_rate}}]},
+                                      late, burst, generator_cpu_s, held_rate}}]},
      "profiles": {"scenario", "connections", "duration_s", "files": {target id: path},
                   "errors": {target id: str}}}          # paths relative to results.json
 
@@ -146,6 +146,8 @@ class HttpCell:
     server_cpu_us: Summary | None = None
     """Server CPU (its whole process tree) per request, in microseconds."""
     postgres_cpu_us: Summary | None = None
+    generator_cpu_us: Summary | None = None
+    """wrk's own CPU per request."""
     splits: tuple[tuple[float, ...], ...] = ()
     """Per repeat: mean established connections of each serving worker, largest first."""
     cpu_shares: tuple[tuple[float, ...], ...] = ()
@@ -207,6 +209,7 @@ def http_cells(runs: list[dict[str, Any]]) -> list[HttpCell]:
                 runs_with_errors=sum(1 for r in found if int(r["error_count"]) > 0),
                 server_cpu_us=_per_request_us(repeats, "server_cpu_s"),
                 postgres_cpu_us=_per_request_us(repeats, "postgres_cpu_s"),
+                generator_cpu_us=_per_request_us(repeats, "generator_cpu_s"),
                 splits=splits,
                 cpu_shares=shares,
             )

@@ -4,14 +4,16 @@ how the load's connections and CPU spread over the server's workers (psutil).
 ``Meter`` brackets one wrk run. CPU is the user + system time each process accrued
 between entering and leaving (a process born during the run counts from zero; one
 that exits during it is lost, which the servers measured here do not do under
-load). A thread counts, every ``every`` seconds, the established connections each
-process of the server holds on the server's port: with keep-alive, wrk's
-connections stay with whichever worker accepted them, so the split is part of what
-a throughput figure means.
+load). The load generator's CPU is what this process's reaped children spent
+meanwhile (wrk, run and waited for inside the block). A thread counts, every
+``every`` seconds, the established connections each process of the server holds on
+the server's port: with keep-alive, wrk's connections stay with whichever worker
+accepted them, so the split is part of what a throughput figure means.
 """
 
 from __future__ import annotations
 
+import resource
 import threading
 import time
 from dataclasses import dataclass
@@ -82,6 +84,8 @@ class Usage:
     postgres_cpu_s: float | None
     workers: list[Worker]
     samples: int
+    generator_cpu_s: float | None = None
+    """CPU of the children this process reaped meanwhile: the load generator's."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +95,9 @@ class Usage:
             if self.postgres_cpu_s is None
             else round(self.postgres_cpu_s, 4),
             "samples": self.samples,
+            "generator_cpu_s": None
+            if self.generator_cpu_s is None
+            else round(self.generator_cpu_s, 4),
             "workers": [
                 {
                     "pid": w.pid,
@@ -148,6 +155,7 @@ class Meter:
         self._server = tree(self.server_pid)
         self._postgres = tree(self.postgres_pid) if self.postgres_pid else []
         self._started = time.perf_counter()
+        self._children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         self._server_before = cpu_seconds(self._server)
         self._postgres_before = cpu_seconds(self._postgres)
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -169,6 +177,10 @@ class Meter:
             if self.postgres_pid
             else None
         )
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        generator = (children.ru_utime - self._children_before.ru_utime) + (
+            children.ru_stime - self._children_before.ru_stime
+        )
         samples = max(self._samples, 1)
         workers = [
             Worker(pid, cpu, self._counts.get(pid, 0) / samples)
@@ -181,4 +193,5 @@ class Meter:
             postgres_cpu_s=postgres,
             workers=workers,
             samples=self._samples,
+            generator_cpu_s=generator,
         )

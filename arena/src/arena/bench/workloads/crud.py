@@ -550,6 +550,7 @@ def _efficiency(
                     fmt.spread(found.rps),
                     fmt.spread(found.server_cpu_us),
                     fmt.spread(found.postgres_cpu_us) if found.postgres_cpu_us else "—",
+                    fmt.spread(found.generator_cpu_us) if found.generator_cpu_us else "—",
                     f"{1e6 / server_us:,.0f}" if server_us > 0 else "—",
                     f"{statistics.median(workers):.0f}" if workers else "—",
                     f"{found.rps.median / tree:.1f}" if tree else "—",
@@ -630,10 +631,21 @@ def _open_loop_rows(info: dict[str, Any], cells: list[res.HttpCell]) -> list[lis
                 f"{plan['processes']} x {plan['workers']} at {plan['per_worker_qps']:.1f}/s",
                 f"{late / answered:.1%}" if answered else "—",
                 str(max(int(r["burst"]) for r in results)),
+                _generator_us(results),
                 str(sum(int(r["error_count"]) for r in results)),
             ]
         )
     return rows
+
+
+def _generator_us(results: list[dict[str, Any]]) -> str:
+    """hey's own CPU per request sent (absent from results older than the measurement)."""
+    values = [
+        float(r["generator_cpu_s"]) / int(r["requests"]) * 1e6
+        for r in results
+        if r.get("generator_cpu_s") is not None and int(r["requests"]) > 0
+    ]
+    return f"{statistics.median(values):,.0f}" if values else "—"
 
 
 def _ceilings(
