@@ -65,7 +65,8 @@ class BenchConfig:
             footgun_duration_s=3,
             warmup_every_scenario=False,
             open_loop_rounds=1,
-            open_loop_duration_s=2,
+            # Short: quick stays under three minutes with the ladder and the open loop.
+            open_loop_duration_s=1,
             profile_duration_s=3,
         )
 
