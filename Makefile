@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 ARENA := $(UV) run --locked arena
 
-.PHONY: help uv sync tools demo up down status test unit contract e2e lint typecheck format bench-tools bench bench-quick claims test-resilience
+.PHONY: help uv sync tools demo up down status test unit contract e2e lint typecheck format bench-tools bench bench-quick bench-profile claims test-resilience
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -68,22 +68,25 @@ format: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --locked ruff check --fix .
 	@$(UV) run --locked ruff format .
 
-bench-tools: sync ## Install wrk if missing (apt-get as root, Homebrew on macOS); check pgbench
+bench-tools: sync ## Install wrk and hey if missing (apt-get as root, Homebrew on macOS); check pgbench and py-spy
 	@$(UV) run --locked python -m arena.bench.tools
 
 # --strict: results that go into docs/ come from a checkout that is exactly a commit.
-bench: bench-tools ## Measure everything (~20 min) into docs/results.md and docs/results/
+bench: bench-tools ## Measure everything (~80 min: 5 interleaved rounds x 5 s per cell, open loop, ladder) into docs/results.md and docs/results/
 	@$(ARENA) bench --strict
 
 # BENCH_SCALE=tiny: every phase at a tiny size (well under a minute, into .arena/bench-smoke/).
 BENCH_SCALE ?=
 
-bench-quick: bench-tools ## A short measurement run (< 3 min) into .arena/bench-quick/ (BENCH_SCALE=tiny: a smoke run)
+bench-quick: bench-tools ## A short measurement run (< 3 min) into .arena/bench-quick/ (BENCH_SCALE=tiny: a smoke run, < 1 min)
 	@case "$(BENCH_SCALE)" in \
 		"") $(ARENA) bench --quick ;; \
 		tiny) $(ARENA) bench --quick --smoke ;; \
 		*) echo "BENCH_SCALE must be empty or tiny, not '$(BENCH_SCALE)'"; exit 2 ;; \
 	esac
+
+bench-profile: bench-tools ## bench-quick plus py-spy flamegraphs of one worker per implementation and server (.arena/bench-quick/profiles/)
+	@$(ARENA) bench --quick --profile
 
 claims: sync ## Check the seed article's claims (micro-benchmarks + docs/results/results.json) into docs/claims.md
 	@$(ARENA) claims --strict
