@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import setup_test_environment, teardown_test_environment
 
+from shared_db import Settings
 from shared_db.testing import temporary_database
 
 UNREACHABLE_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/none"
@@ -68,12 +69,17 @@ def database(database_url: str) -> Iterator[str]:
     # before it is used (the pool is built from these settings on first use).
     from impl_drf.settings import database_from_url  # imported once django.setup() ran
 
-    connection.close_pool()
-    fresh = database_from_url(database_url, pool_size=2)
+    _close_pool()
+    fresh = database_from_url(database_url, Settings(db_pool_size=2))
     connection.settings_dict.update({key: fresh[key] for key in DATABASE_KEYS})
     call_command("migrate", verbosity=0, interactive=False)
     try:
         yield database_url
     finally:
         connection.close()
-        connection.close_pool()
+        _close_pool()
+
+
+def _close_pool() -> None:
+    # Django's own pool (5.1+): django-stubs does not describe close_pool() yet.
+    connection.close_pool()  # type: ignore[attr-defined]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
 from rest_framework.test import APIRequestFactory
 
@@ -108,7 +109,9 @@ def test_bugs_are_left_to_handler500() -> None:
         (problems.page_not_found, 404),
     ],
 )
-def test_django_handlers_answer_problems(handler, status: int) -> None:
+def test_django_handlers_answer_problems(
+    handler: Callable[[HttpRequest, Exception], HttpResponse], status: int
+) -> None:
     request = APIRequestFactory().get("/items/")
     response = handler(request, Exception())
     assert response.status_code == status

@@ -1,7 +1,8 @@
 """Django settings: everything derives from the shared ``Settings``, read once here.
 
 Django's settings module is the framework's single configuration point, so this is
-the one place that builds ``shared_db.Settings()`` (from the environment);
+the one place that builds ``shared_db.Settings()`` and, for what only Django needs
+(host names, HTTPS behind a proxy), ``Deployment()``, both from the environment;
 the rest of the project reads ``django.conf.settings``.
 """
 
@@ -10,19 +11,37 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from pathlib import Path
 from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict
 
+from impl_drf.deployment import Deployment
 from shared_db import ConfigurationError, Settings
 
 # contract: settings/app
 ARENA = Settings()
+DEPLOYMENT = Deployment()
 
 DEBUG = False
-# Served locally (arena, the contract suite, benchmarks); a deployment behind a
-# proxy would list its own names here.
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# DJANGO_ALLOWED_HOSTS; by default the local names arena and the suite use.
+ALLOWED_HOSTS = DEPLOYMENT.allowed_hosts
+# DJANGO_CSRF_TRUSTED_ORIGINS: only the admin has forms (the API takes bearer tokens).
+CSRF_TRUSTED_ORIGINS = DEPLOYMENT.csrf_trusted_origins
+
+# HTTPS is terminated by a proxy in front (DJANGO_HTTPS). Redirecting plain HTTP and
+# HSTS are usually that proxy's job too; DJANGO_SECURE_SSL_REDIRECT and
+# DJANGO_SECURE_HSTS_* turn them on here when it does not (docs/security.md).
+if DEPLOYMENT.https:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_SSL_REDIRECT = DEPLOYMENT.secure_ssl_redirect
+# A health probe from inside the container speaks plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+SECURE_HSTS_SECONDS = DEPLOYMENT.secure_hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = DEPLOYMENT.secure_hsts_include_subdomains
+SECURE_HSTS_PRELOAD = DEPLOYMENT.secure_hsts_preload
 
 # Signs admin sessions and CSRF tokens. Derived from the JWT secret so there is one
 # secret to configure, but never equal to it: a leaked session key must not mint JWTs.
@@ -42,10 +61,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI's and ReDoc's files, served from here: /docs works offline.
+    "drf_spectacular_sidecar",
     "impl_drf.api",
 ]
 
 MIDDLEWARE = [
+    # Outermost: it drains the body after every answer, the 414 included.
+    "impl_drf.api.middleware.DrainRequestBodyMiddleware",
     "impl_drf.api.middleware.RequestTargetLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -63,7 +86,8 @@ WSGI_APPLICATION = "impl_drf.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Searched before the apps' own: templates/admin/ adjusts the admin's pages.
+        "DIRS": [Path(__file__).parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -81,12 +105,14 @@ _POSTGRES_SCHEME = re.compile(r"\Apostgres(?:ql)?(?:\+\w+)?://")
 
 
 # contract: settings/app
-def database_from_url(database_url: str, pool_size: int) -> dict[str, Any]:
-    """One ``DATABASES`` entry from a PostgreSQL URL.
+def database_from_url(database_url: str, arena: Settings) -> dict[str, Any]:
+    """One ``DATABASES`` entry from a PostgreSQL URL and the shared settings.
 
     libpq parses the URL, so every form it accepts works, including a socket
     directory given as ``?host=/some/dir`` (it lands in HOST, PORT stays empty).
-    Parameters other than the five Django names go to OPTIONS untouched.
+    Parameters other than the five Django names go to OPTIONS, over the shared
+    libpq options (connect timeout, keepalives, statement timeout); an ``options``
+    parameter is added to the shared one rather than replacing it.
     (Not ``shared_db.urls``: it would load SQLAlchemy into every worker just for this,
     about a fifth of the import time.)
     """
@@ -102,25 +128,38 @@ def database_from_url(database_url: str, pool_size: int) -> dict[str, Any]:
         "HOST": params.pop("host", ""),
         "PORT": params.pop("port", ""),
     }
+    shared = arena.libpq_options()
+    if "options" in params:
+        params["options"] = f"{shared['options']} {params['options']}"
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's PostgreSQL backend plus a watchdog on every round trip (impl_drf.db).
+        "ENGINE": "impl_drf.db",
         **{key: str(value) for key, value in known.items()},
         "OPTIONS": {
-            # An unreachable database must give a prompt 503, not a hung worker.
-            "connect_timeout": 3,
+            **shared,
             **params,
             # Django's native psycopg 3 pool, sized like the other two implementations
             # (DB_POOL_SIZE per process). `timeout` bounds the wait for a connection,
-            # so a database that is down answers 503 within about three seconds.
-            "pool": {"min_size": 1, "max_size": pool_size, "timeout": 3},
+            # so a database that is down answers 503 within DB_POOL_TIMEOUT_SECONDS.
+            "pool": {
+                "min_size": 1,
+                "max_size": arena.db_pool_size,
+                "timeout": arena.db_pool_timeout_seconds,
+            },
         },
+        # No health check when the pool hands out a connection: that ping to a frozen
+        # database would wait outside every bound. A connection that died while idle
+        # fails its first query instead (a 503), and the pool replaces it.
+        "CONN_HEALTH_CHECKS": False,
+        # A round trip still unanswered after this is cut off (impl_drf.db.base).
+        "WATCHDOG_SECONDS": arena.db_watchdog_seconds,
     }
 
 
 # contract: settings/app
 # Failing here, at startup, beats Django's dummy backend failing on the first query
 # with a message that does not say which variable to set.
-DATABASES = {"default": database_from_url(ARENA.require_database_url(), ARENA.db_pool_size)}
+DATABASES = {"default": database_from_url(ARENA.require_database_url(), ARENA)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 JWT_SECRET = ARENA.jwt_secret.get_secret_value()
@@ -138,6 +177,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 65_536
 # The contract's 8 KiB request target limit (general.request-target-limit); gunicorn
 # runs with --limit-request-line 0 so that this, not its HTML page, answers.
 MAX_REQUEST_TARGET_BYTES = 8_192
+# An unread request body up to this size is read (and dropped) after the answer, so
+# the server can keep the connection (DrainRequestBodyMiddleware).
+DRAIN_LIMIT_BYTES = 1_048_576
 
 STATIC_URL = "static/"
 # No collectstatic step: WhiteNoise serves the admin's files from the installed apps.
@@ -167,6 +209,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The contract v1: users, bearer tokens and items.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # drf-spectacular-sidecar's documented offline setup: the UIs' JavaScript and CSS
+    # come from this server's static files (WhiteNoise), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise show a badge fetched from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # GET /health's two members share the one value "ok": one enum, one name.
+    "ENUM_NAME_OVERRIDES": {"OkEnum": ["ok"]},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "impl_drf.api.schema.contract_shapes",

@@ -1,4 +1,4 @@
-"""Routes: the contract's endpoints, the OpenAPI document and docs, and the admin."""
+"""Routes: the contract's endpoints, the OpenAPI document, its two UIs, and the admin."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 
 from impl_drf.api import views
 from impl_drf.api.models import BIGINT_MAX
+from impl_drf.api.schema import OfflineRedocView
 
 
 # contract: items.retrieve
@@ -49,6 +50,7 @@ urlpatterns = [
         name="openapi",
     ),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
+    path("redoc", OfflineRedocView.as_view(url_name="openapi"), name="redoc"),
     path("admin", RedirectView.as_view(pattern_name="admin:index")),
     path("admin/", admin.site.urls),
 ]

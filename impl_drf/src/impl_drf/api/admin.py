@@ -16,8 +16,10 @@ from django.utils.html import format_html
 from impl_drf.api.models import Item, User
 
 
+# ModelAdmin is generic in django-stubs only: at run time it cannot be subscripted
+# (that needs django-stubs-ext's monkeypatch, a development dependency here).
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("id", "username", "created_at", "item_count")
     search_fields = ("username",)
     ordering = ("id",)
@@ -25,7 +27,8 @@ class UserAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        return super().get_queryset(request).annotate(item_count=Count("items"))
+        users: QuerySet[User] = super().get_queryset(request).annotate(item_count=Count("items"))
+        return users
 
     @admin.display(description="items", ordering="item_count")
     def item_count(self, user: User) -> str:
@@ -37,7 +40,7 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("id", "name", "price_cents", "owner", "created_at")
     list_select_related = ("owner",)
     search_fields = ("name", "owner__username")

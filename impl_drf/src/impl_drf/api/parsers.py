@@ -16,7 +16,7 @@ leaves to the view is added here:
 from __future__ import annotations
 
 import codecs
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from django.conf import settings
@@ -49,8 +49,8 @@ class StrictJSONParser(JSONParser):
     ) -> Any:
         try:
             # As JSONParser.parse (DRF's json keeps NaN and Infinity out), plus the hook.
-            reader = codecs.getreader("utf-8")(stream)
-            return json.load(reader, object_pairs_hook=_unique_members)
+            text = codecs.getreader("utf-8")(stream).read()
+            return json.loads(text, object_pairs_hook=_unique_members)
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
         except RecursionError as exc:
@@ -74,11 +74,12 @@ def require_json_body(request: Request) -> None:
 class JSONOnlyNegotiation(BaseContentNegotiation):
     """Ignore ``Accept``: the contract has one representation and no 406."""
 
-    def select_parser(self, request: Request, parsers: Sequence[BaseParser]) -> BaseParser | None:
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
         media_type, _ = parse_header_parameters(request.content_type or "")
         return next((p for p in parsers if p.media_type == media_type.lower()), None)
 
     def select_renderer(
-        self, request: Request, renderers: Sequence[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type

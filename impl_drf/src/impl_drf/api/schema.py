@@ -8,12 +8,16 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.views import SpectacularRedocView
 from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from impl_drf.api.problems import TITLES
 
 
-class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
+# drf-spectacular's extension base registers subclasses in an untyped __init_subclass__.
+class JWTAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "impl_drf.api.authentication.JWTAuthentication"
     name = "bearerAuth"
 
@@ -81,7 +85,7 @@ NAME_PATTERN = (
 def contract_shapes(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook: what the serializers enforce but drf-spectacular cannot see.
 
-    - Every shape has exactly its members (``StrictSerializerMixin`` rejects others,
+    - Every shape has exactly its members (``StrictSerializer`` rejects others,
       responses carry no others): ``additionalProperties: false``.
     - A POST or PATCH needs a JSON body (an empty one is a 400), ``{}`` for a PATCH
       with nothing to change: the body is required, partial or not.
@@ -101,3 +105,22 @@ def contract_shapes(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             if "requestBody" in operation:
                 operation["requestBody"]["required"] = True
     return result
+
+
+class OfflineRedocView(SpectacularRedocView):
+    """ReDoc from drf-spectacular-sidecar's files, asking no host but this one.
+
+    ReDoc's footer always shows Redocly's logo from cdn.redoc.ly (no option turns it
+    off). This page's Content-Security-Policy lets images come from here only, so the
+    browser never sends that request; ReDoc then shows the footer's text alone. The
+    template also drops drf-spectacular's Google Fonts links.
+    """
+
+    template_name = "api/redoc.html"
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Security-Policy"] = "img-src 'self' data: blob:"
+        return response

@@ -3,14 +3,14 @@
 DRF's fields coerce generously (``"5"`` and ``5.0`` become 5, ``5`` becomes
 ``"5"``, strings are trimmed, unknown keys are dropped); the contract wants JSON
 types taken at their word and unknown members rejected, hence the strict fields
-and ``StrictModelSerializer`` below. The rules themselves (lengths, ranges, the
+and ``StrictSerializer`` below. The rules themselves (lengths, ranges, the
 username pattern) come from the model fields, as the admin's forms use them too.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
@@ -19,6 +19,8 @@ from rest_framework import serializers
 from impl_drf.api.models import Item, User, validate_username
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+_Model = TypeVar("_Model", bound=models.Model)
 
 
 # contract: validation
@@ -56,10 +58,8 @@ class TimestampField(serializers.DateTimeField):
 
 
 # contract: validation
-class StrictSerializerMixin:
+class StrictSerializer(serializers.Serializer[Any]):
     """Reject members the shape does not accept, read-only ones included (422)."""
-
-    fields: dict[str, serializers.Field]
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
@@ -69,12 +69,14 @@ class StrictSerializerMixin:
                 raise serializers.ValidationError(
                     {name: ["This member is not accepted here."] for name in unknown}
                 )
-        return super().to_internal_value(data)  # type: ignore[misc]
+        return super().to_internal_value(data)
 
 
 # contract: validation
-class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
-    serializer_field_mapping: ClassVar[dict[type[models.Field], type[serializers.Field]]] = {
+class StrictModelSerializer(StrictSerializer, serializers.ModelSerializer[_Model]):
+    serializer_field_mapping: ClassVar[
+        dict[type[models.Field[Any, Any]], type[serializers.Field[Any, Any, Any, Any]]]
+    ] = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
@@ -83,7 +85,7 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
 
 
 # contract: auth.register, users.me
-class UserRead(serializers.ModelSerializer):
+class UserRead(serializers.ModelSerializer[User]):
     created_at = TimestampField()
 
     class Meta:
@@ -92,7 +94,7 @@ class UserRead(serializers.ModelSerializer):
 
 
 # contract: auth.register
-class UserRegister(StrictModelSerializer):
+class UserRegister(StrictModelSerializer[User]):
     password = StrictCharField(min_length=8, max_length=128, write_only=True)
 
     class Meta:
@@ -108,14 +110,15 @@ class UserRegister(StrictModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> User:
         validated_data.pop("password")  # the view hashes it into password_hash
-        return super().create(validated_data)
+        user: User = super().create(validated_data)
+        return user
 
     def to_representation(self, instance: User) -> dict[str, Any]:
         return UserRead(instance, context=self.context).data
 
 
 # contract: auth.token
-class TokenRequest(StrictSerializerMixin, serializers.Serializer):
+class TokenRequest(StrictSerializer):
     # Any string is a credential to check: a wrong one is a 401, never a 422.
     username = StrictCharField(allow_blank=True)
     password = StrictCharField(allow_blank=True)
@@ -127,7 +130,7 @@ class TokenRequest(StrictSerializerMixin, serializers.Serializer):
 
 
 # contract: auth.register, auth.token
-def allow_nul(field: serializers.Field) -> None:
+def allow_nul(field: serializers.Field[Any, Any, Any, Any]) -> None:
     """Passwords are any code points, NUL included (DRF's CharField refuses NUL)."""
     field.validators = [
         v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
@@ -135,14 +138,14 @@ def allow_nul(field: serializers.Field) -> None:
 
 
 # contract: auth.token
-class TokenRead(serializers.Serializer):
+class TokenRead(serializers.Serializer[Any]):
     access_token = serializers.CharField()
     token_type = serializers.ChoiceField(choices=["bearer"])
     expires_in = serializers.IntegerField()
 
 
 # contract: items.list, items.create, items.retrieve, items.update
-class ItemRead(serializers.ModelSerializer):
+class ItemRead(serializers.ModelSerializer[Item]):
     owner_id = serializers.IntegerField(read_only=True)
     created_at = TimestampField()
 
@@ -152,7 +155,7 @@ class ItemRead(serializers.ModelSerializer):
 
 
 # contract: items.create, items.update, validation
-class ItemWrite(StrictModelSerializer):
+class ItemWrite(StrictModelSerializer[Item]):
     """Create (all members required) and update (``partial=True``: any subset)."""
 
     class Meta:

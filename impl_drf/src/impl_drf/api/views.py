@@ -61,7 +61,7 @@ class MethodFirstMixin:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if request.method not in self.allowed_methods:
-            raise MethodNotAllowed(request.method)
+            raise MethodNotAllowed(str(request.method))
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
 
@@ -79,6 +79,8 @@ class JSONBodyMixin:
 
 # contract: health
 class HealthView(APIView):
+    """Whether the server and its database answer (one round trip)."""
+
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
@@ -104,7 +106,9 @@ class HealthView(APIView):
 @extend_schema(
     responses={201: UserRead, **problems(*BODY_ERRORS, 409, 422, 503)}, parameters=[LOCATION]
 )
-class RegisterView(JSONBodyMixin, generics.CreateAPIView):
+class RegisterView(JSONBodyMixin, generics.CreateAPIView[User]):
+    """Register a user; a username is taken once (409 after that)."""
+
     serializer_class = UserRegister
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -127,6 +131,8 @@ class RegisterView(JSONBodyMixin, generics.CreateAPIView):
 
 # contract: auth.token
 class TokenView(JSONBodyMixin, APIView):
+    """Exchange a username and password for a bearer token (HS256 JWT)."""
+
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
@@ -151,7 +157,9 @@ class TokenView(JSONBodyMixin, APIView):
 
 # contract: users.me
 @extend_schema(responses={200: UserRead, **problems(401, 503)})
-class MeView(MethodFirstMixin, generics.RetrieveAPIView):
+class MeView(MethodFirstMixin, generics.RetrieveAPIView[User]):
+    """The user the bearer token names."""
+
     serializer_class = UserRead
 
     def get_object(self) -> User:
@@ -183,14 +191,16 @@ class MeView(MethodFirstMixin, generics.RetrieveAPIView):
     ),
     destroy=extend_schema(responses={204: None, **problems(401, 403, 404, 503)}),
 )
-class ItemViewSet(MethodFirstMixin, JSONBodyMixin, viewsets.ModelViewSet):
+class ItemViewSet(MethodFirstMixin, JSONBodyMixin, viewsets.ModelViewSet[Item]):
+    """Items: anyone may read them; only an item's owner may change or delete it."""
+
     queryset = Item.objects.order_by("id")
     permission_classes = (IsAuthenticatedOrReadOnly, IsOwnerOrReadOnly)
     # No PUT: the contract updates with PATCH only, so PUT is a 405.
     http_method_names = ("get", "post", "patch", "delete", "head", "options")
     lookup_value_converter = "item_id"
 
-    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         return ItemWrite if self.action in ("create", "partial_update") else ItemRead
 
     # contract: concurrency
