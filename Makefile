@@ -58,11 +58,14 @@ lint: sync ## ruff check and format check
 	@$(UV) run --locked ruff check .
 	@$(UV) run --locked ruff format --check --quiet .
 
+# Each implementation has its own mypy configuration (plugins) in its pyproject.toml.
 typecheck: sync ## mypy --strict on every package
-	@$(UV) run --locked mypy --strict shared_db/src arena/src contract_tests/src e2e
-	@$(UV) run --locked mypy --strict impl_fastapi/src
-	@$(UV) run --locked mypy --strict impl_flask/src
-	@cd impl_drf && $(UV) run --locked mypy --strict src
+	@$(UV) run --locked mypy --strict shared_db/src arena/src contract_tests/src
+	@$(UV) run --locked mypy --strict e2e
+	@$(UV) run --locked mypy --strict resilience
+	@cd impl_fastapi && $(UV) run --locked mypy --strict
+	@cd impl_flask && $(UV) run --locked mypy --strict
+	@cd impl_drf && $(UV) run --locked mypy --strict
 
 format: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --locked ruff check --fix .

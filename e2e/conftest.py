@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from playwright.sync_api import (
 )
 
 from arena import database, servers
-from arena.project import Implementation, available, root, state_dir
+from arena.project import Implementation, available, state_dir
 from shared_db import Settings
 
 # Ports for the servers these checks start: E2E_PORTS=FIRST-LAST.
@@ -75,18 +74,12 @@ class Deployment:
 
     impl: Implementation
     url: str
-    # kind -> path, from [tool.arena.pages]; None when the implementation declares none.
-    declared_pages: dict[str, str] | None
+    # kind -> path, from [tool.arena.pages]: the pages beyond /docs it declares it serves.
+    declared_pages: dict[str, str]
 
     @property
     def name(self) -> str:
         return self.impl.name
-
-
-def declared_pages(impl: Implementation) -> dict[str, str] | None:
-    pyproject = root() / f"impl_{impl.name}" / "pyproject.toml"
-    pages = tomllib.loads(pyproject.read_text())["tool"]["arena"].get("pages")
-    return None if pages is None else {str(k): str(v) for k, v in pages.items()}
 
 
 def _ports(count: int) -> list[int]:
@@ -114,7 +107,7 @@ def deployments() -> Iterator[dict[str, Deployment]]:
         for running in started:
             servers.wait_ready(running)
         yield {
-            impl.name: Deployment(impl, running.url, declared_pages(impl))
+            impl.name: Deployment(impl, running.url, impl.pages)
             for impl, running in zip(impls, started, strict=True)
         }
     finally:
@@ -176,6 +169,7 @@ class Visit:
     console_errors: list[str] = field(default_factory=list)
     uncaught: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
     _errors: set[str] = field(default_factory=set)
 
     def watch(self) -> None:
@@ -200,7 +194,10 @@ class Visit:
 
     def _request_failed(self, request: Request) -> None:
         # Blocked requests are reported as off-host; error answers by their status.
-        if request.url not in self.off_host and request.url not in self._errors:
+        if request.failure == "csp":
+            # Refused by the page's own Content-Security-Policy: never sent.
+            self.refused.append(request.url)
+        elif request.url not in self.off_host and request.url not in self._errors:
             self.failed.append(f"{request.url} ({request.failure})")
 
     def _response(self, response: Response) -> None:
@@ -208,10 +205,14 @@ class Visit:
             self._errors.add(response.url)
             self.failed.append(f"{response.url} answered {response.status}")
 
-    def problems(self, allowed_off_host: frozenset[str] = frozenset()) -> list[str]:
+    def problems(self, refused_by_policy: frozenset[str] = frozenset()) -> list[str]:
         """Off-host requests first: on an offline machine they are why a page is blank."""
         out = []
-        if off_host := sorted(set(self.off_host) - allowed_off_host):
+        if refused := sorted(set(self.refused) - refused_by_policy):
+            out.append(
+                "requests refused by the page's Content-Security-Policy: " + ", ".join(refused)
+            )
+        if off_host := sorted(set(self.off_host)):
             out.append(
                 "requests left the machine (blocked, as on an offline laptop): "
                 + ", ".join(off_host)
@@ -220,16 +221,23 @@ class Visit:
             out.append("requests failed: " + ", ".join(self.failed))
         if self.uncaught:
             out.append("uncaught script errors: " + " | ".join(self.uncaught))
-        if self.console_errors:
-            out.append("console errors: " + " | ".join(self.console_errors))
+        # A refusal the page expects is echoed on the console; that echo is no error.
+        console = [
+            m
+            for m in self.console_errors
+            if not any(url in m and "Content Security Policy" in m for url in refused_by_policy)
+        ]
+        if console:
+            out.append("console errors: " + " | ".join(console))
         return out
 
-    def fail_on(self, *extra: str, allowed_off_host: frozenset[str] = frozenset()) -> None:
+    def fail_on(self, *extra: str, refused_by_policy: frozenset[str] = frozenset()) -> None:
         """Fail with every problem seen on the page plus ``extra`` (the test's own findings).
 
-        ``allowed_off_host``: requests (still blocked) that the page is known to survive.
+        ``refused_by_policy``: off-host URLs the page asks for and its own policy refuses
+        (never sent), which it is known to survive.
         """
-        problems = [*self.problems(allowed_off_host), *extra]
+        problems = [*self.problems(refused_by_policy), *extra]
         assert not problems, f"{self.label} ({self.page.url}):\n- " + "\n- ".join(problems)
 
 

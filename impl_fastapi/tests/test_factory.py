@@ -74,3 +74,15 @@ def test_docs_pages_load_everything_from_this_server(client: TestClient, page: s
     for url in assets:
         assert url.startswith("/"), f"{page} loads {url} from elsewhere"
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_forbid_other_hosts(client: TestClient, page: str) -> None:
+    # ReDoc's bundle asks cdn.redoc.ly for its logo; this policy is what refuses it.
+    policy = client.get(page).headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "img-src 'self' data:" in policy
+
+
+def test_api_answers_carry_no_docs_policy(client: TestClient) -> None:
+    assert "content-security-policy" not in client.get("/openapi.json").headers

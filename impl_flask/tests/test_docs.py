@@ -73,3 +73,15 @@ def test_every_date_time_member_is_documented_as_date_time(app: Flask) -> None:
                 )
                 checked += 1
     assert checked >= 2  # UserRead.created_at, ItemRead.created_at
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_forbid_other_hosts(client: FlaskClient, page: str) -> None:
+    # ReDoc's bundle asks cdn.redoc.ly for its logo; this policy is what refuses it.
+    policy = client.get(page).headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "img-src 'self' data:" in policy
+
+
+def test_api_answers_carry_no_docs_policy(client: FlaskClient) -> None:
+    assert "Content-Security-Policy" not in client.get("/openapi.json").headers

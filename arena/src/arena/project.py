@@ -48,6 +48,9 @@ class Implementation:
     servers: dict[str, str]
     setup: list[str] = field(default_factory=list)
     demo_notes: list[str] = field(default_factory=list)
+    # Pages beyond the contract's /docs that the browser checks open, by kind
+    # ("redoc", "admin"): what an implementation declares it serves must work.
+    pages: dict[str, str] = field(default_factory=dict)
 
     def server_command(self, server: str | None, host: str, port: int, workers: int) -> str:
         chosen = server or self.default_server
@@ -76,6 +79,7 @@ def implementation(name: str) -> Implementation:
         servers=dict(declared["servers"]),
         setup=list(declared.get("setup", [])),
         demo_notes=list(declared.get("demo_notes", [])),
+        pages={str(kind): str(path) for kind, path in declared.get("pages", {}).items()},
     )
 
 

@@ -17,6 +17,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from impl_fastapi.db import create_engine, create_sessionmaker
+from impl_fastapi.docs_pages import DocsPagePolicy
 from impl_fastapi.middleware import BodySizeLimit, RequestTargetLimit
 from impl_fastapi.problems import add_problem_schemas, install_problem_handlers
 from impl_fastapi.routes import auth, health, items, users
@@ -42,6 +43,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         await engine.dispose()
 
 
+DOCS_URL = "/docs"
+REDOC_URL = "/redoc"
+
+
 # contract: settings/app
 def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI's docs pages load Swagger UI and ReDoc from a CDN, so they are blank
@@ -55,7 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # The contract treats /items/ as an unknown path, never a redirect.
         redirect_slashes=False,
+        docs_url=DOCS_URL,
+        redoc_url=REDOC_URL,
     )
+    app.add_middleware(DocsPagePolicy, paths=frozenset({DOCS_URL, REDOC_URL}))
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RequestTargetLimit, max_bytes=MAX_TARGET_BYTES)
     app.state.settings = settings if settings is not None else Settings()
