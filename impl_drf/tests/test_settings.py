@@ -20,7 +20,12 @@ def test_a_tcp_url() -> None:
     assert entry["ENGINE"] == "impl_drf.db"
     assert (entry["NAME"], entry["USER"], entry["PASSWORD"]) == ("arena", "arena", "s@cret")
     assert (entry["HOST"], entry["PORT"]) == ("db.example", "6543")
-    assert entry["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 7, "timeout": 2}
+    assert entry["OPTIONS"]["pool"] == {
+        "min_size": 1,
+        "max_size": 7,
+        "timeout": 2,
+        "reconnect_timeout": 2,
+    }
 
 
 def test_the_shared_libpq_options_and_bounds_are_passed() -> None:

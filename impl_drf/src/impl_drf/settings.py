@@ -141,10 +141,14 @@ def database_from_url(database_url: str, arena: Settings) -> dict[str, Any]:
             # Django's native psycopg 3 pool, sized like the other two implementations
             # (DB_POOL_SIZE per process). `timeout` bounds the wait for a connection,
             # so a database that is down answers 503 within DB_POOL_TIMEOUT_SECONDS.
+            # `reconnect_timeout` ends the pool's retries (backing off 1, 2, 4, ... s)
+            # after as long, and the next request starts afresh: a database that comes
+            # back is used within seconds, not after a backoff grown during the outage.
             "pool": {
                 "min_size": 1,
                 "max_size": arena.db_pool_size,
                 "timeout": arena.db_pool_timeout_seconds,
+                "reconnect_timeout": arena.db_pool_timeout_seconds,
             },
         },
         # No health check when the pool hands out a connection: that ping to a frozen
