@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, ClassVar
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
-from drf_spectacular.views import SpectacularRedocView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -123,4 +124,30 @@ class OfflineRedocView(SpectacularRedocView):
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Content-Security-Policy"] = "img-src 'self' data: blob:"
+        return response
+
+
+class OpenApiDocumentView(SpectacularJSONAPIView):
+    """``GET /openapi.json``: the document, generated once per process.
+
+    drf-spectacular's generator keeps state on classes (extensions it imports on
+    first use, its warning counters: tfranzel/drf-spectacular#1368), so two
+    generations at once in one process, as granian's threads run them, can fail
+    with a 500. The document depends on the code only, so the first request builds
+    it under a lock and every later one is served the same.
+    """
+
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _generated: ClassVar[Response | None] = None
+
+    def _get_schema_response(self, request: Request) -> Response:
+        with self._lock:
+            if OpenApiDocumentView._generated is None:
+                OpenApiDocumentView._generated = self._generate(request)
+            generated = OpenApiDocumentView._generated
+        return Response(generated.data, headers=dict(generated.headers))
+
+    def _generate(self, request: Request) -> Response:
+        # drf-spectacular's view methods carry no annotations.
+        response: Response = super()._get_schema_response(request)  # type: ignore[no-untyped-call]
         return response
