@@ -23,3 +23,15 @@ def test_unknown_server_names_the_choices():
 def test_unknown_implementation_is_a_clear_error():
     with pytest.raises(project.ProjectError, match="choose from fastapi, flask, drf"):
         project.implementation("bottle")
+
+
+def test_no_setup_step_creates_logins_only_demo_steps_may():
+    # Set-up runs on any database (DATABASE_URL included); a demo login must not.
+    for impl in project.available():
+        assert not any("admin" in step for step in impl.setup), impl.name
+    assert any("--demo-database" in step for step in project.implementation("drf").demo_setup)
+
+
+def test_pages_beyond_docs_are_declared():
+    assert project.implementation("drf").pages == {"redoc": "/redoc", "admin": "/admin/login/"}
+    assert project.implementation("fastapi").pages == {"redoc": "/redoc"}

@@ -121,3 +121,28 @@ def test_a_record_whose_pid_now_belongs_to_another_process_is_dropped_unsignalle
     finally:
         stranger.kill()
         stranger.wait()
+
+
+def test_demo_steps_return_what_they_printed():
+    impl = Implementation(
+        name="demo",
+        port=1,
+        app_module="x",
+        default_server="s",
+        servers={"s": "true"},
+        demo_setup=["python -c \"print('created admin'); print(); print('password: x')\""],
+    )
+    assert servers.run_demo_setup(impl, dict(os.environ)) == ["created admin", "password: x"]
+
+
+def test_a_failing_demo_step_names_itself():
+    impl = Implementation(
+        name="demo",
+        port=1,
+        app_module="x",
+        default_server="s",
+        servers={"s": "true"},
+        demo_setup=['python -c "raise SystemExit(3)"'],
+    )
+    with pytest.raises(ProjectError, match=r"demo set-up step .* failed \(exit 3\)"):
+        servers.run_demo_setup(impl, dict(os.environ))

@@ -352,6 +352,16 @@ def run_demo(
         console.print(f"Seeded {result.items_total} items ({result.items_added} new).")
         impls = select(None)
         _start(impls, settings, url, None, 2)
+        env = servers.server_env(settings, url)
+        for impl in impls:
+            if not impl.demo_setup:
+                continue
+            if settings.database_url:
+                # A real database gets no demo logins (default credentials) from us.
+                console.print(f"{impl.name}: demo set-up skipped (DATABASE_URL is set)")
+                continue
+            for line in servers.run_demo_setup(impl, env):
+                console.print(f"{impl.name}: {line}")
         running = [found for impl in impls if (found := servers.find(impl.name))]
         demo.walkthrough(console, running, impls)
 

@@ -100,6 +100,12 @@ OPERATIONS: tuple[Operation, ...] = (
         ("items.update.forbidden",),
     ),
     Operation(
+        "concurrency",
+        "Racing writes: what makes one DELETE win, a PATCH keep the other's members, and a "
+        "vanished owner a 401 (row locks, partial updates, the foreign key).",
+        ("concurrency.",),
+    ),
+    Operation(
         "errors",
         "The problem+json layer: every 4xx and 5xx built in one place.",
         ("errors.", "general.unknown-path", "general.method-not-allowed"),

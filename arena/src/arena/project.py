@@ -47,6 +47,9 @@ class Implementation:
     default_server: str
     servers: dict[str, str]
     setup: list[str] = field(default_factory=list)
+    # Steps only `arena demo` runs, and only on the embedded demo database (e.g. a demo
+    # login for an admin page): never on a DATABASE_URL database.
+    demo_setup: list[str] = field(default_factory=list)
     demo_notes: list[str] = field(default_factory=list)
     # Pages beyond the contract's /docs that the browser checks open, by kind
     # ("redoc", "admin"): what an implementation declares it serves must work.
@@ -78,6 +81,7 @@ def implementation(name: str) -> Implementation:
         default_server=declared["default_server"],
         servers=dict(declared["servers"]),
         setup=list(declared.get("setup", [])),
+        demo_setup=list(declared.get("demo_setup", [])),
         demo_notes=list(declared.get("demo_notes", [])),
         pages={str(kind): str(path) for kind, path in declared.get("pages", {}).items()},
     )

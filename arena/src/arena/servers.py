@@ -83,13 +83,25 @@ def argv(command: str) -> list[str]:
 
 
 def run_setup(impl: Implementation, env: dict[str, str]) -> None:
-    for command in impl.setup:
+    _run_steps(impl, impl.setup, env, "setup")
+
+
+def run_demo_setup(impl: Implementation, env: dict[str, str]) -> list[str]:
+    """The demo-only steps (``demo_setup``); the lines they printed, for the demo to show."""
+    return _run_steps(impl, impl.demo_setup, env, "demo set-up")
+
+
+def _run_steps(impl: Implementation, steps: list[str], env: dict[str, str], kind: str) -> list[str]:
+    printed: list[str] = []
+    for command in steps:
         result = subprocess.run(argv(command), env=env, cwd=root(), capture_output=True, text=True)
         if result.returncode != 0:
             raise ProjectError(
-                f"{impl.name}: setup step `{command}` failed (exit {result.returncode}):\n"
+                f"{impl.name}: {kind} step `{command}` failed (exit {result.returncode}):\n"
                 f"{(result.stdout + result.stderr).strip()[-2000:]}"
             )
+        printed += [line for line in result.stdout.splitlines() if line.strip()]
+    return printed
 
 
 def spawn(

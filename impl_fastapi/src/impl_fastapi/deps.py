@@ -93,7 +93,7 @@ async def get_item(item_id: ItemId, session: SessionDep) -> Item:
     return item
 
 
-# contract: auth.ownership, items.update, items.delete
+# contract: auth.ownership, items.update, items.delete, concurrency
 async def get_owned_item(item_id: ItemId, user: CurrentUser, session: SessionDep) -> Item:
     """The one ownership check: only the owner may change or delete an item.
 

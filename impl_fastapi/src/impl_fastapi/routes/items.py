@@ -65,7 +65,7 @@ async def list_items(
     return items.all()
 
 
-# contract: items.create
+# contract: items.create, concurrency
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,

@@ -82,7 +82,7 @@ def list_items(limit: int, offset: int) -> tuple[list[Item], dict[str, str]]:
     return list(items), {"X-Total-Count": str(total)}
 
 
-# contract: items.create
+# contract: items.create, concurrency
 @blp.post("")
 @login_required
 @blp.doc(security=BEARER_AUTH)
