@@ -58,6 +58,17 @@ def test_summaries_of_both_runs_merge_with_their_servers(tmp_path):
     assert contract.load_servers(merged) == servers
 
 
+def test_the_cross_implementation_rows_of_both_runs_add_up(tmp_path):
+    rule = {"passed": 2, "failed": 1, "skipped": 0}
+    runs = [tmp_path / "a.json", tmp_path / "b.json"]
+    for path in runs:
+        path.write_text(json.dumps({"implementations": {"cross-implementation": {"x.y": rule}}}))
+    merged = tmp_path / "merged.json"
+    contract.merge_summaries(runs, {}, merged)
+    cross = contract.load_summary(merged)["cross-implementation"]["x.y"]
+    assert cross == {"passed": 4, "failed": 2, "skipped": 0}
+
+
 def test_other_servers_are_named_after_implementation_and_server():
     assert contract.target_name("drf", "gunicorn", "gunicorn") == "drf"
     assert contract.target_name("drf", "granian", "gunicorn") == "drf@granian"

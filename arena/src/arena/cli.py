@@ -222,14 +222,14 @@ def run_tests(
             for impl in chosen
         ]
         started += down
-        others = (
-            _start_other_servers(chosen, servers.server_env(settings, url), workers)
+        others, others_down = (
+            _start_other_servers(chosen, servers.server_env(settings, url), down_env, workers)
             if every_server and server is None
-            else []
+            else ([], [])
         )
-        started += others
+        started += others + others_down
         try:
-            for without_db in down:
+            for without_db in down + others_down:
                 servers.wait_ready(without_db, expect=503)
             for other in others:
                 servers.wait_ready(other)
@@ -276,7 +276,7 @@ def run_tests(
                 code |= contract.run_suite(
                     contract.pytest_command(
                         {other.name: other.url for other in others},
-                        {},
+                        {d.name.removesuffix("-nodb"): d.url for d in others_down},
                         results,
                         jobs,
                         [f"--contract-sections={sections}", *extra],
@@ -295,29 +295,37 @@ def run_tests(
 
 
 # Servers other than an implementation's default listen this far above its port,
-# ten ports per further server.
+# ten ports per further server; their unreachable-database twins 50 above that.
 OTHER_SERVERS_PORT_OFFSET = 300
+OTHER_SERVERS_DOWN_OFFSET = 50
 
 
 def _start_other_servers(
-    impls: list[Implementation], env: dict[str, str], workers: int
-) -> list[servers.Running]:
-    """Every declared server but the default, each labelled ``impl@server``."""
-    started = []
+    impls: list[Implementation], env: dict[str, str], down_env: dict[str, str], workers: int
+) -> tuple[list[servers.Running], list[servers.Running]]:
+    """Every declared server but the default, labelled ``impl@server``, each with its
+    unreachable-database twin ``impl@server-nodb`` for the suite's 503 tests."""
+    started: list[servers.Running] = []
+    down: list[servers.Running] = []
     for impl in impls:
         others = [name for name in impl.servers if name != impl.default_server]
         for index, name in enumerate(others):
+            label = contract.target_name(impl.name, name, impl.default_server)
+            port = impl.port + OTHER_SERVERS_PORT_OFFSET + 10 * index
             started.append(
+                servers.spawn(impl, env, label=label, port=port, server=name, workers=workers)
+            )
+            down.append(
                 servers.spawn(
                     impl,
-                    env,
-                    label=contract.target_name(impl.name, name, impl.default_server),
-                    port=impl.port + OTHER_SERVERS_PORT_OFFSET + 10 * index,
+                    down_env,
+                    label=f"{label}-nodb",
+                    port=port + OTHER_SERVERS_DOWN_OFFSET,
                     server=name,
-                    workers=workers,
+                    workers=1,
                 )
             )
-    return started
+    return started, down
 
 
 def _print_grid(summary: contract.Summary, on_server: dict[str, str]) -> None:

@@ -70,14 +70,21 @@ def load_servers(path: Path) -> dict[str, str]:
 
 def merge_summaries(paths: list[Path], servers: dict[str, str], into: Path) -> None:
     """One summary from several suite runs, with the server of each target."""
-    implementations: dict[str, object] = {}
-    attacks: dict[str, object] = {}
-    for path in paths:
-        if path.exists():
-            data = json.loads(path.read_text())
-            implementations.update(data.get("implementations", {}))
-            attacks.update(data.get("attacks", {}))
-    merged = {"implementations": implementations, "attacks": attacks, "servers": servers}
+    merged: dict[str, object] = {"servers": servers}
+    for key in ("implementations", "attacks"):
+        # Both runs have a cross-implementation row (pairs of default servers, pairs of
+        # other servers): their counts add up, rule by rule.
+        totals: dict[str, dict[str, Counts]] = {}
+        for path in paths:
+            if not path.exists():
+                continue
+            for target, rules in json.loads(path.read_text()).get(key, {}).items():
+                row = totals.setdefault(target, {})
+                for rule, counts in rules.items():
+                    total = row.setdefault(rule, {"passed": 0, "failed": 0, "skipped": 0})
+                    for outcome, count in counts.items():
+                        total[outcome] = total.get(outcome, 0) + count
+        merged[key] = totals
     into.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
 
 
