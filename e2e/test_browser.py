@@ -81,7 +81,13 @@ def _listed(opened: Visit, script: str, expected: int) -> set[tuple[str, str]]:
     # waiting for it. On a timeout, report what is there: the caller names what is missing.
     if not (opened.uncaught or opened.blocked_scripts):
         with contextlib.suppress(PlaywrightTimeout):
-            page.wait_for_function(f"({script})().length >= {expected}", timeout=RENDER_TIMEOUT_MS)
+            # A function, not an expression: the docs pages' Content-Security-Policy
+            # forbids eval, which Playwright would need for an expression string.
+            page.wait_for_function(
+                f"expected => ({script})().length >= expected",
+                arg=expected,
+                timeout=RENDER_TIMEOUT_MS,
+            )
     listed = page.evaluate(script)
     return {(method.strip().upper(), path_key(path.strip())) for method, path in listed}
 
