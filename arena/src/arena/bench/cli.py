@@ -28,9 +28,9 @@ def _render_contract_grid() -> None:
         "Rule checks passed / run, grouped by the section of `docs/contract.md` each rule "
         "belongs to (a test marked with two rules counts for both). Each implementation's "
         "default server runs the whole suite; every other server it declares runs the "
-        f"sections where servers differ ({', '.join(contract.PER_SERVER_SECTIONS)}), so "
-        "its other cells are empty.\n\n"
-        + contract.markdown(contract.load_summary(summary), contract.load_servers(summary))
+        f"sections where servers differ ({', '.join(contract.PER_SERVER_SECTIONS)}): in "
+        "its other sections it shows only the rules those tests also check (⚪ for none)."
+        "\n\n" + contract.markdown(contract.load_summary(summary), contract.load_servers(summary))
     )
     console.print(f"Wrote {target.relative_to(root())}.")
 
