@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
 from arena import database, servers
 from arena.bench import (
@@ -39,6 +39,7 @@ from arena.bench.config import BenchConfig
 from arena.bench.results import SCHEMA
 from arena.bench.schedule import interleaved
 from arena.bench.targets import Target
+from arena.bench.workloads import progress_bar
 from arena.project import Implementation, ProjectError, root, select, state_dir
 from shared_db import Settings, embedded, migrate, seed
 from shared_db.urls import libpq_url
@@ -91,13 +92,7 @@ class Bench:
     # -- helpers -------------------------------------------------------------------
 
     def _progress(self) -> Progress:
-        return Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=self.console,
-        )
+        return progress_bar(self.console)
 
     @contextmanager
     def _servers(self) -> Iterator[None]:

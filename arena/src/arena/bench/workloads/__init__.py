@@ -31,6 +31,17 @@ from arena.bench.scenarios import Fixtures
 from arena.bench.targets import Target
 
 
+def progress_bar(console: Console) -> Progress:
+    """The one progress bar every phase of a bench run shows."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
 @dataclass
 class Context:
     """What a workload gets from the run: configuration, live servers, fixtures, database."""
@@ -60,13 +71,7 @@ class Context:
     """Deletes what the benchmark user created (after write scenarios)."""
 
     def progress(self) -> Progress:
-        return Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=self.console,
-        )
+        return progress_bar(self.console)
 
 
 @dataclass(frozen=True)
