@@ -11,23 +11,7 @@ from arena.claims import cli as claims_cli
 from arena.cli import app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results.json"
-CLAIMS = """
-[[claim]]
-id = "1"
-title = "cold start"
-quote = "Flask fastest"
-what = "spawn to first 200"
-unit = "s"
-[claim.measure]
-kind = "cold_start"
-subjects = ["flask/gunicorn", "fastapi/uvicorn", "drf/gunicorn"]
-[claim.verdict]
-kind = "range"
-[claim.verdict.expected]
-"flask/gunicorn" = [0.2, 0.4]
-"fastapi/uvicorn" = [0.5, 1.0]
-"drf/gunicorn" = [2, 3]
-"""
+CLAIMS = (FIXTURE.parent / "cold_start_claim.toml").read_text()
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -140,22 +140,10 @@ def test_micro_share_divides_by_the_mean_request_latency(results):
     assert measured["ModelSerializer"].median == pytest.approx(0.3 / 3.0)
 
 
-CLAIMS = """
-[[claim]]
-id = "1"
-title = "cold start"
-quote = "Flask fastest"
-what = "spawn to first 200"
-unit = "s"
-[claim.measure]
-kind = "cold_start"
-subjects = ["flask/gunicorn", "fastapi/uvicorn", "drf/gunicorn"]
-[claim.verdict]
-kind = "range"
-[claim.verdict.expected]
-"flask/gunicorn" = [0.2, 0.4]
-"fastapi/uvicorn" = [0.5, 1.0]
-"drf/gunicorn" = [2, 3]
+COLD_START_CLAIM = (Path(__file__).parent / "fixtures" / "cold_start_claim.toml").read_text()
+CLAIMS = (
+    COLD_START_CLAIM
+    + """
 
 [[claim]]
 id = "2"
@@ -185,6 +173,7 @@ numerator = "pydantic v2"
 denominator = "msgspec"
 at_least = 1.1
 """
+)
 
 
 def test_recorded_results_give_the_expected_verdicts(results):
