@@ -65,14 +65,17 @@ class Implementation:
         return self.servers[chosen].format(host=host, port=port, workers=workers)
 
 
-def implementation(name: str) -> Implementation:
+def implementation(name: str, checkout: Path | None = None) -> Implementation:
+    """``impl_<name>``'s declaration, in this checkout or in another tree of the repository
+    (``checkout``: e.g. an earlier revision that a benchmark measures beside this one)."""
     if name not in IMPLEMENTATIONS:
         raise ProjectError(
             f"unknown implementation {name!r}; choose from {', '.join(IMPLEMENTATIONS)}"
         )
-    pyproject = root() / f"impl_{name}" / "pyproject.toml"
+    base = checkout or root()
+    pyproject = base / f"impl_{name}" / "pyproject.toml"
     if not pyproject.is_file():
-        raise ProjectError(f"{pyproject.relative_to(root())} is missing")
+        raise ProjectError(f"{pyproject.relative_to(base)} is missing")
     declared = tomllib.loads(pyproject.read_text())["tool"]["arena"]
     return Implementation(
         name=name,

@@ -72,13 +72,16 @@ def test_each_step_shows_what_it_added_to_the_one_below():
     assert group == "fastapi/uvicorn"
     items = [row for row in rows if row[0] == "GET /items/{id}"]
     assert [row[1] for row in items] == ["minimal", "+ response", "+ broken", "impl_fastapi"]
-    assert items[0][5:] == ["300", "—"]
-    assert items[1][5:] == ["350", "+50"]
-    assert items[2][3] == "GET /me: status 500"
+    assert items[0][3] == "1.00"
+    assert items[0][5:7] == ["300", "—"]
+    assert items[1][3] == "0.93"
+    assert items[1][5:7] == ["350", "+50"]
+    assert items[2][2] == "GET /me: status 500"
     # The failed step is skipped: the implementation adds to the last measured rung.
-    assert items[3][5:] == ["1,200", "+850"]
+    assert items[3][3] == "0.40"
+    assert items[3][5:7] == ["1,200", "+850"]
     assert all(
-        row[3] == "not measured" for row in rows if row[0] == "GET /me" and row[1] != "+ broken"
+        row[2] == "not measured" for row in rows if row[0] == "GET /me" and row[1] != "+ broken"
     )
 
 
@@ -90,11 +93,40 @@ def test_the_chart_and_the_section_render(tmp_path):
     md = report.markdown(data)
     section = md.split("## Where the time goes")[1].split("\n## ")[0]
     assert "### fastapi/uvicorn" in section
-    assert (
-        "| GET /items/{id} | + response | ladder-fastapi-r/uvicorn | 2,800 | 9.00 | 350 | +50 |"
-        in section
-    )
+    assert "| GET /items/{id} | + response | 2,800 | 0.93 | 9.00 | 350 | +50 | — |  |" in section
 
 
 def test_a_run_without_a_ladder_has_no_section():
     assert "## Where the time goes" not in report.markdown(res.load(FIXTURE))
+
+
+def _with_revisions():
+    section = _section()
+    step = {"group": "fastapi/uvicorn", "failures": []}
+    section["steps"].append(
+        {**step, "step": 50, "name": "at-abc1234", "label": "impl_fastapi at abc1234",
+         "kind": "revision", "target": "ladder-fastapi-at-abc1234/uvicorn"}
+    )  # fmt: skip
+    section["http"].append(_run("ladder-fastapi-at-abc1234/uvicorn", "items_get", 800, 1.6))
+    section["revisions"] = [{"requested": "HEAD~1", "sha": "abc1234" * 5, "subject": "before"}]
+    section["queries"] = {
+        "ladder-fastapi-at-abc1234/uvicorn": {"items_get": {"round_trips_per_request": 3.0}},
+        "fastapi/uvicorn": {"items_get": {"round_trips_per_request": 1.0}},
+    }
+    return section
+
+
+def test_a_revision_is_before_and_after_not_a_layer():
+    section = _with_revisions()
+    ((_, layers),) = ladder.table_rows(section)
+    assert "impl_fastapi at abc1234" not in [row[1] for row in layers]
+    ((_, rows),) = ladder.revision_rows(section)
+    items = [row for row in rows if row[0] == "GET /items/{id}"]
+    assert [row[1] for row in items] == ["impl_fastapi at abc1234", "this checkout"]
+    assert [row[2] for row in items] == ["800", "1,200"]
+    assert items[1][3] == "+50%"
+    assert [row[7] for row in items] == ["3.00", "1.00"]
+
+
+def test_a_run_without_revisions_has_no_before_and_after():
+    assert ladder.revision_rows(_section()) == []

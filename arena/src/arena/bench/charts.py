@@ -192,6 +192,8 @@ def ladder(data: dict[str, Any], section: dict[str, Any], out: Path) -> bool:
         for ax, scenario in zip(axes[row], SCENARIOS, strict=True):
             labels, values = [], []
             for step in steps:
+                if step["kind"] == "revision":
+                    continue  # before/after is a table: the chart shows layers
                 found = res.cell(cells, step["target"], scenario.name, LADDER_CONNECTIONS)
                 labels.append(step["label"])
                 values.append(found.server_cpu_us.median if found and found.server_cpu_us else 0)

@@ -92,6 +92,21 @@ def bench(
             " under GET /items/{id} at 8 connections, saved in profiles/ beside the results."
         ),
     ] = False,
+    revision: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also measure the implementations as they were at this git revision, in the"
+            " ladder beside the current code: before and after in one interleaved run"
+            " (repeatable: one step per revision, in the order given)."
+        ),
+    ] = None,
+    workload: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Run only this workload (repeatable: crud, ladder, ...), without cold starts,"
+            " pgbench or the exhibit."
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Directory for JSON, HTML and PNGs.")] = None,
 ) -> None:
     """Measure the implementations (cold start, throughput, latency, CPU per request,
@@ -129,6 +144,8 @@ def bench(
     config.slo_p99_ms = slo_ms
     config.open_loop = open_loop
     config.profile = profile
+    config.revisions = list(revision or [])
+    config.workloads = list(workload) if workload else None
     if rounds:
         config.rounds = rounds
     if duration:

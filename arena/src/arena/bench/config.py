@@ -18,8 +18,11 @@ class BenchConfig:
     quick: bool = False
     rounds: int = 5
     duration_s: int = 5
-    warmup_s: int = 2
-    connections: list[int] = field(default_factory=lambda: [1, 8, 64])
+    warmup_s: int = 1
+    connections: list[int] = field(default_factory=lambda: [8, 64])
+    # Every scenario runs at these connection counts; GET /items/{id}, the headline, at
+    # all of ``connections`` (None: every scenario at every count).
+    all_scenarios_at: list[int] | None = field(default_factory=lambda: [8])
     wrk_threads: int = 1
     workers: int = 2
     coldstart_repeats: int = 10
@@ -45,6 +48,13 @@ class BenchConfig:
     profile_connections: int = 8
     profile_duration_s: int = 10
     impls: list[str] | None = None
+    # The ladder's rungs on every server an implementation declares, or on its default
+    # server only (the other servers still get baseline vs implementation in crud).
+    ladder_all_servers: bool = False
+    # Earlier revisions of the implementations measured in the ladder (before/after).
+    revisions: list[str] = field(default_factory=list)
+    # Only these workloads, with no cold starts, pgbench or exhibit (None: everything).
+    workloads: list[str] | None = None
     target_url: str | None = None
     # Where the run's files (profiles) go, beside results.json; set by the command.
     out_dir: Path | None = None
@@ -57,6 +67,7 @@ class BenchConfig:
             duration_s=2,
             warmup_s=1,
             connections=[16],
+            all_scenarios_at=None,
             coldstart_repeats=2,
             import_repeats=2,
             all_servers=False,
@@ -80,6 +91,7 @@ class BenchConfig:
             duration_s=1,
             warmup_s=0,
             connections=[2],
+            all_scenarios_at=None,
             coldstart_repeats=1,
             import_repeats=1,
             all_servers=False,
@@ -101,6 +113,10 @@ class BenchConfig:
             "duration_s": self.duration_s,
             "warmup_s": self.warmup_s,
             "connections": self.connections,
+            "all_scenarios_at": self.all_scenarios_at,
+            "ladder_all_servers": self.ladder_all_servers,
+            "revisions": self.revisions,
+            "workloads": self.workloads,
             "wrk_threads": self.wrk_threads,
             "workers": self.workers,
             "coldstart_repeats": self.coldstart_repeats,

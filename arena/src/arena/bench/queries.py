@@ -18,7 +18,9 @@ statements are left out.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
@@ -100,3 +102,30 @@ def read(url: str) -> QueryCount:
             " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ).fetchall()
     return classify([(str(query), int(calls)) for query, calls in rows])
+
+
+def count(url: str, send: Callable[[], object], requests: int, *, warm_up: int = 10) -> QueryCount:
+    """What ``requests`` calls of ``send`` (one HTTP request each) make the server send.
+
+    A few requests first fill the pools and warm the caches, then the count starts."""
+    for _ in range(warm_up):
+        send()
+    reset(url)
+    for _ in range(requests):
+        send()
+    return read(url)
+
+
+def summary(counted: QueryCount, requests: int) -> dict[str, Any]:
+    """One scenario's record in the results (``results["workloads"][...]["queries"]``)."""
+    return {
+        "requests": requests,
+        "queries": counted.queries,
+        "transaction_control": counted.transaction_control,
+        "utility": counted.utility,
+        "round_trips": counted.round_trips,
+        "per_request": counted.queries / requests,
+        "transaction_per_request": counted.transaction_control / requests,
+        "round_trips_per_request": counted.round_trips / requests,
+        "top": [[q[:200], c] for q, c in counted.statements[:6]],
+    }

@@ -81,7 +81,11 @@ class Bench:
         self.notes: list[str] = []
         self.hey = openloop.find_hey()
         self.pinning = environment.pinning()
-        self.workloads = workloads.registered()
+        self.workloads = [
+            w
+            for w in workloads.registered()
+            if config.workloads is None or w.name in config.workloads
+        ]
         self.url: str | None = None
         self.postgres_pid: int | None = None
         self.queries_ok = False
@@ -247,10 +251,12 @@ class Bench:
                 "measured processes so that they, like a deployed app, use cached bytecode"
             )
 
+        # Only some workloads (e.g. a before/after run of the ladder): no static phases.
+        everything = config.workloads is None
         with self._servers():
-            results["import_time"] = self._import_times(impls, env)
+            results["import_time"] = self._import_times(impls, env) if everything else {}
             targets = self._targets(impls)
-            results["cold_start"] = self._cold_starts(targets, impls, env)
+            results["cold_start"] = self._cold_starts(targets, impls, env) if everything else {}
             baselines = self._baselines(targets)
             self._start_all(targets + baselines, impls, env)
             live = [t for t in targets + baselines if t.running is not None]
@@ -262,8 +268,8 @@ class Bench:
             for running in self.started:
                 servers.stop(running)
             self.started.clear()
-            results["pgbench"] = self._pgbench(url)
-            results["footgun"] = self._footgun(env)
+            results["pgbench"] = self._pgbench(url) if everything else []
+            results["footgun"] = self._footgun(env) if everything else {}
         self._delete_bench_items()
         results["notes"] = self.notes
         results["environment"]["load_average_end"] = list(os.getloadavg())

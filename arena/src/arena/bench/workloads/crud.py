@@ -19,6 +19,7 @@ Its section of the results is documented in ``arena.bench.results``.
 
 from __future__ import annotations
 
+import functools
 import random
 import statistics
 import time
@@ -119,24 +120,12 @@ class Crud:
             task = progress.add_task("queries per request", total=len(work))
             for target, scenario in work:
                 with httpx.Client(base_url=target.url, timeout=10.0) as client:
-                    # Pools fill and caches warm before the count starts.
-                    for _ in range(10):
-                        scenarios.request(client, scenario, ctx.fixtures, rng)
-                    queries.reset(ctx.database_url)
-                    for _ in range(n):
-                        scenarios.request(client, scenario, ctx.fixtures, rng)
-                    count = queries.read(ctx.database_url)
-                out.setdefault(target.id, {})[scenario.name] = {
-                    "requests": n,
-                    "queries": count.queries,
-                    "transaction_control": count.transaction_control,
-                    "utility": count.utility,
-                    "round_trips": count.round_trips,
-                    "per_request": count.queries / n,
-                    "transaction_per_request": count.transaction_control / n,
-                    "round_trips_per_request": count.round_trips / n,
-                    "top": [[q[:200], c] for q, c in count.statements[:6]],
-                }
+                    counted = queries.count(
+                        ctx.database_url,
+                        functools.partial(scenarios.request, client, scenario, ctx.fixtures, rng),
+                        n,
+                    )
+                out.setdefault(target.id, {})[scenario.name] = queries.summary(counted, n)
                 progress.advance(task)
         ctx.cleanup()
         return out
@@ -189,7 +178,12 @@ class Crud:
         config = ctx.config
         targets = ctx.targets + ctx.baselines
         runs: list[dict[str, Any]] = []
-        cells = [(s, c) for s in SCENARIOS for c in config.connections]
+        cells = [
+            (s, c)
+            for s in SCENARIOS
+            for c in config.connections
+            if s.name == HEADLINE or config.all_scenarios_at is None or c in config.all_scenarios_at
+        ]
         total = config.rounds * sum(len(self.timed(ctx, s, targets)) for s, _c in cells)
         with ctx.progress() as progress:
             task = progress.add_task("wrk runs", total=total)
