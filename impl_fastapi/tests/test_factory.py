@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
@@ -30,6 +31,13 @@ def test_factory_reads_settings_from_the_environment(monkeypatch: pytest.MonkeyP
 def test_startup_succeeds_while_the_database_is_unreachable(client: TestClient) -> None:
     # The fixture has already run the lifespan against a refused port.
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_startup_freezes_the_start_up_heap(settings: Settings) -> None:
+    # Full collections must not re-scan what start-up built (the event-loop pauses).
+    gc.unfreeze()
+    with TestClient(create_app(settings)):
+        assert gc.get_freeze_count() > 0
 
 
 def test_startup_without_database_url_fails_clearly() -> None:
