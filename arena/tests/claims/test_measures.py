@@ -84,6 +84,7 @@ def test_absent_sections_are_none():
         {"kind": "cold_start", "subjects": SERVERS},
         {"kind": "http", "scenario": "health", "subjects": SERVERS},
         {"kind": "overhead", "scenario": "items_get", "subjects": SERVERS},
+        {"kind": "cpu_share", "scenario": "items_get", "subjects": SERVERS},
         {"kind": "footgun"},
         {"kind": "micro", "benchmark": "codecs", "n": 20},
         {
@@ -110,19 +111,26 @@ MICRO = {
 }
 
 
-def test_micro_share_divides_by_the_mean_request_latency(results):
+def _cpu_run(target, scenario, requests, server_cpu_s, postgres_cpu_s, connections=8):
+    return {
+        "target": target,
+        "scenario": scenario,
+        "connections": connections,
+        "round": 0,
+        "result": {"rps": 1, "requests": requests, "error_count": 0, "latency_ms": {"mean": 9}},
+        "usage": {"server_cpu_s": server_cpu_s, "postgres_cpu_s": postgres_cpu_s},
+    }
+
+
+def test_micro_share_divides_by_the_server_cpu_per_request(results):
     results = {
         **results,
+        # 3 ms of server CPU per request; a run at another connection count is not used.
         "workloads": {
             "crud": {
                 "http": [
-                    {
-                        "target": "drf/gunicorn",
-                        "scenario": "items_list",
-                        "connections": 1,
-                        "round": 0,
-                        "result": {"rps": 1, "error_count": 0, "latency_ms": {"mean": 3.0}},
-                    }
+                    _cpu_run("drf/gunicorn", "items_list", 1000, 3.0, 0.5),
+                    _cpu_run("drf/gunicorn", "items_list", 1000, 9.0, 0.5, connections=64),
                 ]
             }
         },
@@ -138,6 +146,27 @@ def test_micro_share_divides_by_the_mean_request_latency(results):
     measured = measures.measure(spec, results, MICRO, root())
     assert measured is not None
     assert measured["ModelSerializer"].median == pytest.approx(0.3 / 3.0)
+
+
+def test_cpu_share_is_the_server_side_of_server_plus_database(results):
+    results = {
+        **results,
+        "workloads": {
+            "crud": {
+                "http": [
+                    _cpu_run("flask/gunicorn", "items_get", 1000, 0.9, 0.1),
+                    {**_cpu_run("flask/gunicorn", "items_get", 1000, 0.6, 0.4), "round": 1},
+                    {**_cpu_run("flask/gunicorn", "items_get", 1000, 0.1, 0.1), "usage": {}},
+                ]
+            }
+        },
+    }
+    spec = {"kind": "cpu_share", "scenario": "items_get", "subjects": ["flask/gunicorn"]}
+    measured = measures.measure(spec, results, None, root())
+    assert measured is not None
+    # Two rounds with usage: 90 % and 60 %; the one without CPU figures is left out.
+    assert measured["flask/gunicorn"].n == 2
+    assert measured["flask/gunicorn"].median == pytest.approx(0.75)
 
 
 COLD_START_CLAIM = (Path(__file__).parent / "fixtures" / "cold_start_claim.toml").read_text()
@@ -202,7 +231,16 @@ def test_no_results_at_all_gives_not_measured(results):
 def test_the_project_claims_file_parses_and_uses_known_kinds():
     claims = data.load(root() / data.DEFAULT_PATH)
     assert len(claims) >= 7
-    kinds = {"cold_start", "http", "overhead", "footgun", "code_lines", "micro", "micro_share"}
+    kinds = {
+        "cold_start",
+        "http",
+        "overhead",
+        "cpu_share",
+        "footgun",
+        "code_lines",
+        "micro",
+        "micro_share",
+    }
     for claim in claims:
         assert claim.measure["kind"] in kinds, claim.id
         assert claim.verdict["kind"] in {"range", "order", "ratio"}, claim.id

@@ -10,13 +10,16 @@ A claim's ``[measure]`` table names a ``kind`` and its parameters:
 - ``overhead``: per repeat at one connection, wrk's mean latency of ``scenario`` minus
   pgbench's mean latency of the same query (``pgbench_mode``, one client), in ms; with
   ``share = true``, that difference as a fraction of the request's latency.
+- ``cpu_share``: per repeat at ``connections``, the server's CPU per request as a
+  fraction of the server's and PostgreSQL's together: how much of what a request costs
+  the machine is the framework's side rather than the database's.
 - ``footgun``: the exhibit's ``/fast`` latency (``metric``) while each variant loads it.
 - ``code_lines``: pygount code lines per implementation of the pieces marked for
   ``operations`` (each piece once), or of the whole package when ``operations`` is absent.
 - ``micro``: a micro-benchmark's seconds per call, per variant, at ``n`` items
   (``unit = "us"`` reports microseconds).
 - ``micro_share``: one micro-benchmark variant at ``n`` items as a fraction of one
-  target's mean request latency at one connection (``scenario``).
+  target's server CPU per request for ``scenario`` at ``connections`` (8 unless given).
 
 Every kind returns None when its input is absent (the verdict is then "not measured").
 """
@@ -123,6 +126,20 @@ def overhead(results: dict[str, Any], spec: dict[str, Any]) -> Measured | None:
     return found or None
 
 
+def cpu_share(results: dict[str, Any], spec: dict[str, Any]) -> Measured | None:
+    found = {}
+    for subject in spec["subjects"]:
+        shares = []
+        for run in _runs(results, subject, spec["scenario"], int(spec.get("connections", 8))):
+            server = _run_metric(run, "server_cpu_us")
+            database = _run_metric(run, "postgres_cpu_us")
+            if server is not None and database is not None and server + database > 0:
+                shares.append(server / (server + database))
+        if shares:
+            found[subject] = summarise(shares)
+    return found or None
+
+
 def footgun(results: dict[str, Any], spec: dict[str, Any]) -> Measured | None:
     exhibit = results.get("footgun") or {}
     metric = spec.get("metric", "p99_ms")
@@ -175,10 +192,11 @@ def micro_share(
     variant = spec["variant"]
     if not timed or variant not in timed:
         return None
-    runs = _runs(results, spec["target"], spec["scenario"], 1)
-    if not runs:
+    runs = _runs(results, spec["target"], spec["scenario"], int(spec.get("connections", 8)))
+    spent = [v for run in runs if (v := _run_metric(run, "server_cpu_us")) is not None]
+    if not spent:
         return None
-    request_ms = statistics.median(float(r["result"]["latency_ms"]["mean"]) for r in runs)
+    request_ms = statistics.median(spent) / 1e3
     return {variant: summarise([timed[variant].median / request_ms])}
 
 
@@ -192,6 +210,8 @@ def measure(
         return http(results, spec)
     if kind == "overhead":
         return overhead(results, spec)
+    if kind == "cpu_share":
+        return cpu_share(results, spec)
     if kind == "footgun":
         return footgun(results, spec)
     if kind == "code_lines":
