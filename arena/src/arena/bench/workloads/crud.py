@@ -38,6 +38,8 @@ from arena.bench.workloads import Context, Page
 SCENARIOS = scenarios.SCENARIOS
 BASELINE_SCENARIOS = (scenarios.BY_NAME["items_get"], scenarios.BY_NAME["me"])
 HEADLINE = "items_get"
+# The connection count the contract tax's targets are judged at.
+TAX_CONNECTIONS = 8
 # Uneven beyond this: one worker held more than this share of the connections.
 UNEVEN_SHARE = 0.75
 
@@ -394,6 +396,8 @@ class Crud:
                 for r in data.get("pgbench", [])
             ],
             "ceilings": _ceilings(data, cells, implementations, baselines, connections),
+            "tax": tax_targets(data, cells, implementations, baselines),
+            "tax_connections": TAX_CONNECTIONS,
             "queries": _queries(section.get("queries")),
             "queries_info": section.get("queries") or {},
             "memory": _memory(section.get("memory") or {}),
@@ -677,6 +681,54 @@ def _ceilings(
                         f"{mine.rps.median / ceiling:.3f}" if ceiling else "—",
                     ]
                 )
+    return rows
+
+
+def _ratio(mine: float | None, base: float | None) -> float | None:
+    return mine / base if mine is not None and base else None
+
+
+def tax_targets(
+    data: dict[str, Any],
+    cells: list[res.HttpCell],
+    implementations: list[str],
+    baselines: list[str],
+) -> list[list[str]]:
+    """Per implementation and server, the contract tax against its objectives (judged in
+    the report, never in a timed test): req/s at least 0.8 of the baseline's on
+    GET /items/{id} and GET /me, p99 at most twice the baseline's, GET /health at least
+    as fast as the baseline's item query; all at ``TAX_CONNECTIONS``."""
+    c = TAX_CONNECTIONS
+
+    def median(target: str | None, scenario: str, metric: str) -> float | None:
+        found = res.cell(cells, target, scenario, c) if target else None
+        if found is None:
+            return None
+        return float(getattr(found, metric).median)
+
+    rows = []
+    for target in implementations:
+        base = baseline_for(data, target, baselines)
+        checks: list[tuple[float | None, float, bool]] = []  # (ratio, bound, at least?)
+        for scenario in ("items_get", "me"):
+            checks.append(
+                (_ratio(median(target, scenario, "rps"), median(base, scenario, "rps")), 0.8, True)
+            )
+            checks.append(
+                (
+                    _ratio(median(target, scenario, "p99_ms"), median(base, scenario, "p99_ms")),
+                    2.0,
+                    False,
+                )
+            )
+        checks.append(
+            (_ratio(median(target, "health", "rps"), median(base, HEADLINE, "rps")), 1.0, True)
+        )
+        cells_text = ["—" if r is None else f"{r:.2f}" for r, _b, _a in checks]
+        measured = [(r, b, a) for r, b, a in checks if r is not None]
+        met = sum(1 for r, b, a in measured if (r >= b if a else r <= b))
+        verdict = f"{met} of {len(measured)}" if measured else "not measured"
+        rows.append([target, base or "—", *cells_text, verdict])
     return rows
 
 
