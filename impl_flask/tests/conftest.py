@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,6 +23,14 @@ PASSWORD = "password-for-tests"
 
 # Unique across this package's tests, which share one database.
 _usernames = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_gc() -> Iterator[None]:
+    # Every create_app() freezes the heap (a server calls it once per worker); here
+    # many apps come and go, and a frozen one would never be collected.
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

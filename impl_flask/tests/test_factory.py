@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -42,3 +43,11 @@ def test_health_is_503_when_the_database_is_unreachable(app: Flask) -> None:
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["title"] == "Service Unavailable"
+
+
+def test_factory_freezes_the_start_up_heap(settings: Settings) -> None:
+    gc.unfreeze()
+    app = create_app(settings)
+    # The app itself is among what collections no longer scan.
+    assert gc.get_freeze_count() > 0
+    assert all(obj is not app for obj in gc.get_objects())

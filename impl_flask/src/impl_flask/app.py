@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from flask import Blueprint, Flask, Response, request
 from openapi_ui_bundles import redoc, swagger_ui
 
@@ -84,4 +86,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(
             Blueprint(name, __name__, static_folder=folder, static_url_path=url_path)
         )
+    # Start-up is done: what the factory built (modules, app, mappers, schemas, the
+    # OpenAPI spec) lives as long as the process. Frozen, it is never re-scanned by
+    # a full collection. gunicorn (without --preload) and granian both call the
+    # factory in each worker process, so this runs after any fork.
+    gc.freeze()
     return app

@@ -14,7 +14,7 @@ from psycopg import Error as DriverError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, scoped_session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, PoolResetState
 
 from shared_db import Settings
@@ -56,6 +56,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         # Connect timeout, TCP keepalives and statement_timeout, shared by the three.
         connect_args=settings.libpq_options(),
     )
+    # The mappings are otherwise completed by the first query; at start-up they are
+    # part of the heap the factory freezes, and a broken mapping fails here.
+    configure_mappers()
     watchdog = Watchdog(settings.db_watchdog_seconds)
     watch_round_trips(engine, watchdog)
     database = Database(engine, watchdog)
