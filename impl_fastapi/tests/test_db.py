@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import time
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from psycopg.pq import TransactionStatus
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from impl_fastapi import db
 from impl_fastapi.app import create_app
@@ -137,3 +139,29 @@ def test_every_armed_round_trip_is_disarmed(
         assert counting_watchdog.armed
         assert set(counting_watchdog.armed) <= set(counting_watchdog.disarmed)
     assert counting_watchdog.fired == 0
+
+
+def test_reads_open_no_transaction_and_writes_still_do(migrated_database_url: str) -> None:
+    # One pooled connection: the read session's autocommit must not outlive its checkout.
+    engine = db.create_engine(Settings(database_url=migrated_database_url, db_pool_size=1))
+
+    async def status(session: AsyncSession) -> tuple[object, TransactionStatus]:
+        await session.execute(text("SELECT 1"))
+        raw = await (await session.connection()).get_raw_connection()
+        driver = raw.driver_connection
+        assert isinstance(driver, psycopg.AsyncConnection)
+        return driver, driver.info.transaction_status
+
+    async def run() -> None:
+        try:
+            async with db.create_read_sessionmaker(engine)() as session:
+                read_on, after_read = await status(session)
+            async with db.create_sessionmaker(engine)() as session:
+                write_on, after_write = await status(session)
+        finally:
+            await engine.dispose()
+        assert read_on is write_on
+        assert after_read == TransactionStatus.IDLE, "a read sent BEGIN"
+        assert after_write == TransactionStatus.INTRANS, "a write ran outside a transaction"
+
+    asyncio.run(run())

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from impl_fastapi.db import create_engine, create_sessionmaker
+from impl_fastapi.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from impl_fastapi.docs_pages import DocsPagePolicy
 from impl_fastapi.middleware import BodySizeLimit, RequestTargetLimit
 from impl_fastapi.problems import add_problem_schemas, install_problem_handlers
@@ -32,13 +32,17 @@ class State(TypedDict):
     """Per-process state handed to every request as ``request.state``."""
 
     sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
 
 
 # contract: settings/app
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[State]:
     engine = create_engine(app.state.settings)
-    state: State = {"sessionmaker": create_sessionmaker(engine)}
+    state: State = {
+        "sessionmaker": create_sessionmaker(engine),
+        "read_sessionmaker": create_read_sessionmaker(engine),
+    }
     # Start-up is done: what is alive now (modules, the app, its routes and models, the
     # engine) lives as long as the process. Frozen, it is left out of every later
     # collection; otherwise each full (gen2) collection re-scans all of it and pauses

@@ -118,6 +118,25 @@ def guard_round_trips(engine: AsyncEngine, watchdog: Watchdog) -> None:
 
 # contract: settings/app
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the writes: each request's statements run in one transaction."""
     # Responses are serialised after commit; expiring would force a lazy reload,
     # which async sessions cannot do implicitly.
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+# contract: settings/app
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the reads: each statement is its own transaction (AUTOCOMMIT).
+
+    A read in a transaction costs three round trips (BEGIN, the SELECT, ROLLBACK) for
+    nothing: at READ COMMITTED every statement takes its own snapshot anyway, so
+    ``GET /items``' count and page were never one snapshot. In autocommit psycopg sends
+    no BEGIN, and the pool's rollback on return sends nothing on an idle connection.
+
+    The option engine shares ``engine``'s pool and events (the watchdog): the
+    isolation level is set on the connection when checked out and reset when it goes
+    back, locally, without a round trip.
+    """
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )

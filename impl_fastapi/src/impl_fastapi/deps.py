@@ -23,12 +23,21 @@ def get_settings(request: Request) -> Settings:
 
 # contract: settings/app
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction: for the routes that write (and lock what they change)."""
     async with request.state.sessionmaker() as session:
+        yield session
+
+
+# contract: settings/app
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session in autocommit, for the routes that only read: one round trip a query."""
+    async with request.state.read_sessionmaker() as session:
         yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 # contract: auth.current-user
 # auto_error=False: a missing or non-Bearer header must be our 401 (with
@@ -43,11 +52,12 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+
 # contract: auth.current-user
-async def get_current_user(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    session: SessionDep,
-    settings: SettingsDep,
+async def _authenticate(
+    credentials: HTTPAuthorizationCredentials | None, session: AsyncSession, settings: Settings
 ) -> User:
     if credentials is None:
         raise _unauthorized("A Bearer token is required.")
@@ -63,6 +73,22 @@ async def get_current_user(
     return user
 
 
+# contract: auth.current-user
+async def get_current_user(
+    credentials: BearerCredentials, session: SessionDep, settings: SettingsDep
+) -> User:
+    """The token's user, read in the route's own transaction (the writes)."""
+    return await _authenticate(credentials, session, settings)
+
+
+# contract: auth.current-user
+async def get_current_reader(
+    credentials: BearerCredentials, session: ReadSessionDep, settings: SettingsDep
+) -> User:
+    """The token's user, for a route that only reads: no transaction, one round trip."""
+    return await _authenticate(credentials, session, settings)
+
+
 # contract: auth.current-user, concurrency.owner-gone
 def user_does_not_exist() -> HTTPException:
     """The 401 for a valid token whose user is gone, also when it goes mid-request."""
@@ -70,6 +96,7 @@ def user_does_not_exist() -> HTTPException:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+CurrentReader = Annotated[User, Depends(get_current_reader)]
 
 
 # contract: items.retrieve, items.update, items.delete
@@ -84,7 +111,7 @@ def _not_found(item_id: int) -> HTTPException:
 
 
 # contract: items.retrieve
-async def get_item(item_id: ItemId, session: SessionDep) -> Item:
+async def get_item(item_id: ItemId, session: ReadSessionDep) -> Item:
     # The path only matches digits; ids beyond the BIGINT column are simply not found
     # (the database would otherwise reject the parameter).
     item = await session.get(Item, item_id) if item_id <= BIGINT_MAX else None

@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from impl_fastapi.deps import JSONBody, SessionDep, SettingsDep
+from impl_fastapi.deps import JSONBody, ReadSessionDep, SessionDep, SettingsDep
 from impl_fastapi.models import User
 from impl_fastapi.problems import LOCATION_HEADER, problem_responses
 from impl_fastapi.schemas import (
@@ -58,7 +58,9 @@ async def register(
     dependencies=[JSONBody],
     responses=problem_responses(400, 401, 413, 415, 422, 503),
 )
-async def issue_token(body: TokenRequest, session: SessionDep, settings: SettingsDep) -> TokenRead:
+async def issue_token(
+    body: TokenRequest, session: ReadSessionDep, settings: SettingsDep
+) -> TokenRead:
     # A username no registration can produce (a NUL, which Postgres refuses to
     # compare, among others) belongs to nobody: the same 401, without a query.
     row = None

@@ -15,6 +15,7 @@ from impl_fastapi.deps import (
     ItemDep,
     JSONBody,
     OwnedItem,
+    ReadSessionDep,
     SessionDep,
     user_does_not_exist,
 )
@@ -52,7 +53,7 @@ Offset = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(_plain_intege
     responses={200: {"headers": TOTAL_COUNT_HEADER}, **problem_responses(422, 503)},
 )
 async def list_items(
-    session: SessionDep,
+    session: ReadSessionDep,
     response: Response,
     limit: Annotated[Limit, Query()] = 20,
     offset: Annotated[Offset, Query()] = 0,
