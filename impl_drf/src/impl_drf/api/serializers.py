@@ -4,7 +4,8 @@ DRF's fields coerce generously (``"5"`` and ``5.0`` become 5, ``5`` becomes
 ``"5"``, strings are trimmed, unknown keys are dropped); the contract wants JSON
 types taken at their word and unknown members rejected, hence the strict fields
 and ``StrictSerializer`` below. The rules themselves (lengths, ranges, the
-username pattern) come from the model fields, as the admin's forms use them too.
+username pattern) come from the model fields, as the admin's forms use them too:
+the write shapes are ``ModelSerializer``s, the read shapes plain ``Serializer``s.
 """
 
 from __future__ import annotations
@@ -85,12 +86,13 @@ class StrictModelSerializer(StrictSerializer, serializers.ModelSerializer[_Model
 
 
 # contract: auth.register, users.me
-class UserRead(serializers.ModelSerializer[User]):
+class UserRead(serializers.Serializer[User]):
+    # Read shapes are plain Serializers: a ModelSerializer derives its fields from the
+    # model on every instance (every request), which only validation needs; the
+    # write shapes keep deriving theirs, so the rules stay the model's.
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
     created_at = TimestampField()
-
-    class Meta:
-        model = User
-        fields = ("id", "username", "created_at")
 
 
 # contract: auth.register
@@ -145,13 +147,13 @@ class TokenRead(serializers.Serializer[Any]):
 
 
 # contract: items.list, items.create, items.retrieve, items.update
-class ItemRead(serializers.ModelSerializer[Item]):
+class ItemRead(serializers.Serializer[Item]):
+    # A plain Serializer, like UserRead.
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    price_cents = serializers.IntegerField(read_only=True)
     owner_id = serializers.IntegerField(read_only=True)
     created_at = TimestampField()
-
-    class Meta:
-        model = Item
-        fields = ("id", "name", "price_cents", "owner_id", "created_at")
 
 
 # contract: items.create, items.update, validation
