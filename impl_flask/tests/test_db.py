@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from pydantic import SecretStr
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from werkzeug.test import TestResponse
 
 from impl_flask.app import create_app
-from impl_flask.db import EXTENSION_KEY, Database
+from impl_flask.db import EXTENSION_KEY, Database, get_session
 from shared_db import Settings
 
 # The server's statement timeout in these tests; the watchdog fires 0.5 s after it.
@@ -177,3 +177,18 @@ def test_a_commit_the_database_never_answers_is_503_within_the_bound(
     # still apply it when it wakes), so the 503 promises nothing about it; the next
     # request finds the database again on a new connection.
     assert client.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "isolation_level"),
+    [("GET", "AUTOCOMMIT"), ("HEAD", "AUTOCOMMIT"), ("POST", None), ("PATCH", None)],
+)
+def test_reads_run_without_a_transaction_and_writes_in_one(
+    app: Flask, method: str, isolation_level: str | None
+) -> None:
+    with app.test_request_context("/", method=method):
+        bind = get_session().get_bind()
+        assert isinstance(bind, Engine)
+        assert bind.get_execution_options().get("isolation_level") == isolation_level
+        # Either way the pool is the one pool.
+        assert bind.pool is app.extensions[EXTENSION_KEY].engine.pool

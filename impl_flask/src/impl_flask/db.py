@@ -2,13 +2,18 @@
 
 The engine is built in ``init_app`` and never connects there: the server must
 start (and answer ``/health`` with 503) while the database is unreachable.
+
+A ``GET`` never writes, so its session runs on the same pool in autocommit: each
+statement is one round trip, with no BEGIN before it and no ROLLBACK after. Every
+other method gets a transactional session, which the view commits (row locks,
+constraints and all).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from flask.globals import app_ctx
 from psycopg import Error as DriverError
 from sqlalchemy import Engine, create_engine, event
@@ -22,6 +27,8 @@ from shared_db.urls import sqlalchemy_url
 from shared_db.watchdog import Watchdog
 
 EXTENSION_KEY = "impl_flask.db"
+# What the read-only sessions serve (HTTP's safe methods that reach a view).
+READ_METHODS = frozenset({"GET", "HEAD"})
 # Where a pooled connection keeps the token of its armed round trip (its ``info`` dict).
 _ARMED = "impl_flask.watchdog"
 
@@ -31,12 +38,21 @@ class Database:
     def __init__(self, engine: Engine, watchdog: Watchdog) -> None:
         self.engine = engine
         self.watchdog = watchdog
+        # A shallow copy of the engine: the same pool and events, autocommit on checkout.
+        self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
         # One session per application context (that is, per request), whatever
         # thread or greenlet the server runs it in.
         self.session = scoped_session(
             sessionmaker(engine, expire_on_commit=False),
             scopefunc=lambda: id(app_ctx._get_current_object()),  # type: ignore[attr-defined]
         )
+
+    def current_session(self) -> Session:
+        """The request's session; its method, on first use, decides the bind."""
+        if self.session.registry.has():
+            return self.session()
+        reads = has_request_context() and request.method in READ_METHODS
+        return self.session(bind=self.reader if reads else self.engine)
 
 
 # contract: settings/app
@@ -74,7 +90,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 # contract: settings/app
 def get_session() -> Session:
     database: Database = current_app.extensions[EXTENSION_KEY]
-    return database.session()
+    return database.current_session()
 
 
 def watch_round_trips(engine: Engine, watchdog: Watchdog) -> None:
