@@ -7,6 +7,7 @@ the mechanism it relies on, through the app's test client on a throw-away databa
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -98,3 +99,19 @@ def test_a_create_for_an_owner_deleted_after_the_token_check_is_401(
     assert not Item.objects.filter(name="orphan").exists()
     # The failed INSERT left the connection usable for the next request.
     assert client.get("/items").status_code == 200
+
+
+def test_a_create_is_one_insert_in_autocommit(client: APIClient) -> None:
+    in_transaction: list[bool] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith("INSERT"):
+            # Inside atomic() the INSERT would cost a BEGIN and a COMMIT besides.
+            in_transaction.append(connection.in_atomic_block)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.post("/items", {"name": "lamp", "price_cents": 1}, format="json")
+
+    assert response.status_code == 201
+    assert in_transaction == [False]

@@ -116,10 +116,10 @@ class RegisterView(JSONBodyMixin, generics.CreateAPIView[User]):
     def perform_create(self, serializer: UserRegister) -> None:  # type: ignore[override]
         password_hash = security.hash_password(serializer.validated_data["password"])
         # The unique constraint decides, not a SELECT first: of two racing
-        # registrations of one name exactly one INSERT succeeds.
+        # registrations of one name exactly one INSERT succeeds. One statement in
+        # autocommit is its own transaction (see ItemViewSet.perform_create).
         try:
-            with transaction.atomic():
-                serializer.save(password_hash=password_hash)
+            serializer.save(password_hash=password_hash)
         except IntegrityError as exc:
             if violated_constraint(exc) != USERNAME_CONSTRAINT:
                 raise
@@ -220,9 +220,12 @@ class ItemViewSet(MethodFirstMixin, JSONBodyMixin, viewsets.ModelViewSet[Item]):
 
     # contract: concurrency
     def perform_create(self, serializer: ItemWrite) -> None:  # type: ignore[override]
+        # No transaction.atomic(): Django runs in autocommit (no ATOMIC_REQUESTS), so
+        # the one INSERT is its own transaction, and a failed one leaves none open
+        # for the pool to roll back. atomic() would only add a BEGIN and a COMMIT,
+        # two round trips.
         try:
-            with transaction.atomic():
-                serializer.save(owner=self.request.user)
+            serializer.save(owner=self.request.user)
         except IntegrityError as exc:
             if violated_constraint(exc) != OWNER_CONSTRAINT:
                 raise
