@@ -60,7 +60,7 @@ lint: sync ## ruff check and format check
 
 # Each implementation has its own mypy configuration (plugins) in its pyproject.toml.
 typecheck: sync ## mypy --strict on every package
-	@$(UV) run --locked mypy --strict shared_db/src arena/src contract_tests/src
+	@$(UV) run --locked mypy --strict shared_db/src arena/src contract_tests/src downstream/src
 	@$(UV) run --locked mypy --strict e2e
 	@$(UV) run --locked mypy --strict resilience
 	@cd impl_fastapi && $(UV) run --locked mypy --strict
