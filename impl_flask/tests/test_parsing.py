@@ -1,9 +1,13 @@
-"""The 414 check sees the request target as sent, as far as each server shows it."""
+"""The 414 check sees the request target as sent, as far as each server shows it; the
+argument schemas are built once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask.testing import FlaskClient
+from marshmallow import Schema
 
 from impl_flask.parsing import MAX_TARGET_BYTES, request_target
 
@@ -49,3 +53,21 @@ def test_a_target_at_the_limit_is_served(client: FlaskClient) -> None:
     path = "/items?pad="
     response = client.get(path + "a" * (MAX_TARGET_BYTES - len(path)))
     assert response.status_code != 414
+
+
+def test_requests_reuse_the_schemas_built_at_start_up(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    init = Schema.__init__
+
+    def counting_init(self: Schema, *args: Any, **kwargs: Any) -> None:
+        built.append(type(self).__name__)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Schema, "__init__", counting_init)
+    # Parsed, then 503 (the test database is unreachable): the schemas ran either way.
+    client.get("/items?limit=5")
+    client.post("/auth/register", json={"username": "someone", "password": "password-123"})
+    client.post("/auth/token", json={"username": "someone", "password": "password-123"})
+    assert built == []

@@ -78,7 +78,11 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # flask-smorest
     ARGUMENTS_PARSER = StrictJSONParser()
 
     def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
-        """As smorest's, and a JSON body also documents its 400, 413 and 415."""
+        """As smorest's, and a JSON body also documents its 400, 413 and 415.
+
+        Views pass ``schema`` as an instance: given a class, webargs builds a new
+        schema for every request (a marshmallow schema keeps no state between loads).
+        """
         decorate = super().arguments(schema, location=location, **kwargs)
         if location != "json":
             return decorate

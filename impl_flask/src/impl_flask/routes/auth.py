@@ -20,7 +20,7 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Registration 
 
 # contract: auth.register
 @blp.post("/register")
-@blp.arguments(UserCreate)
+@blp.arguments(UserCreate())
 @blp.response(201, UserRead, headers={"Location": {"schema": {"type": "string"}}})
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 @blp.alt_response(409, response="CONFLICT")
@@ -42,7 +42,7 @@ def register(data: dict[str, str]) -> tuple[User, dict[str, str]]:
 
 # contract: auth.token
 @blp.post("/token")
-@blp.arguments(TokenRequest)
+@blp.arguments(TokenRequest())
 @blp.response(200, TokenRead)
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 @blp.alt_response(401, response="UNAUTHORIZED")

@@ -73,7 +73,7 @@ def get_owned_item(item_id: int) -> Item:
 
 # contract: items.list
 @blp.get("")
-@blp.arguments(ItemListArgs, location="query", as_kwargs=True)
+@blp.arguments(ItemListArgs(), location="query", as_kwargs=True)
 @blp.response(200, ItemRead(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def list_items(limit: int, offset: int) -> tuple[list[Item], dict[str, str]]:
@@ -87,7 +87,7 @@ def list_items(limit: int, offset: int) -> tuple[list[Item], dict[str, str]]:
 @blp.post("")
 @login_required
 @blp.doc(security=BEARER_AUTH)
-@blp.arguments(ItemCreate)
+@blp.arguments(ItemCreate())
 @blp.response(201, ItemRead, headers={"Location": {"schema": {"type": "string"}}})
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 @blp.alt_response(401, response="UNAUTHORIZED")
@@ -120,7 +120,7 @@ def retrieve_item(item_id: int) -> Item:
 @blp.patch(ITEM_PATH)
 @login_required
 @blp.doc(security=BEARER_AUTH)
-@blp.arguments(ItemUpdate)
+@blp.arguments(ItemUpdate())
 @blp.response(200, ItemRead)
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 @blp.alt_response(401, response="UNAUTHORIZED")
