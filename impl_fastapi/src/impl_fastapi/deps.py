@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -142,37 +141,21 @@ ItemDep = Annotated[Item, Depends(get_item)]
 OwnedItem = Annotated[Item, Depends(get_owned_item)]
 
 
-def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    members = dict(pairs)
-    if len(members) != len(pairs):
-        raise ValueError("an object names a member twice")
-    return members
-
-
 async def require_json_body(request: Request) -> None:
-    """415 unless the body is declared ``application/json``; 400 unless it is UTF-8 I-JSON.
+    """415 unless the body is declared ``application/json``; 400 if it is empty.
 
     FastAPI parses any ``application/*+json`` and hands other bodies to validation
     as bytes (a 422); the contract accepts only ``application/json``. It also
     reports an empty body as a missing field, where the contract sees malformed JSON.
-    Starlette's ``json.loads`` on bytes also reads UTF-16 and UTF-32 and keeps the
-    last of two members with one name; the contract wants UTF-8 and no duplicates.
+    The body itself is parsed once, strictly, by the route (``bodies.IJSONRoute``).
     """
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="Send the body as application/json."
         )
-    body = await request.body()
-    if not body:
+    if not await request.body():
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="The request body is empty.")
-    try:
-        json.loads(body.decode("utf-8"), object_pairs_hook=_unique_members)
-    except (ValueError, RecursionError) as exc:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            detail="The request body is not UTF-8 JSON with unique member names.",
-        ) from exc
 
 
 JSONBody = Depends(require_json_body)

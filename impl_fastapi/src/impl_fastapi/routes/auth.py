@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from impl_fastapi.bodies import IJSONRoute
 from impl_fastapi.deps import JSONBody, ReadSessionDep, SessionDep, SettingsDep
 from impl_fastapi.models import User
 from impl_fastapi.problems import LOCATION_HEADER, problem_responses
@@ -19,7 +20,7 @@ from impl_fastapi.schemas import (
 )
 from impl_fastapi.security import create_access_token, hash_password, verify_password
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=IJSONRoute)
 
 
 # contract: auth.register

@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from impl_fastapi.bodies import IJSONRoute
 from impl_fastapi.deps import (
     CurrentUser,
     ItemDep,
@@ -23,7 +24,7 @@ from impl_fastapi.models import Item
 from impl_fastapi.problems import LOCATION_HEADER, TOTAL_COUNT_HEADER, problem_responses
 from impl_fastapi.schemas import INT32_MAX, ItemCreate, ItemRead, ItemUpdate
 
-router = APIRouter(prefix="/items", tags=["items"])
+router = APIRouter(prefix="/items", tags=["items"], route_class=IJSONRoute)
 
 # contract: items.retrieve
 # Starlette's ``int`` convertor matches digits only, so "abc" or "-1" reach no route
