@@ -25,7 +25,8 @@ def create_app() -> FastAPI:
         min_size=1,
         max_size=4,
         open=False,
-        kwargs={"row_factory": dict_row},
+        # Autocommit: a read is one statement, one round trip, as the minimum should be.
+        kwargs={"row_factory": dict_row, "autocommit": True},
     )
 
     @asynccontextmanager
