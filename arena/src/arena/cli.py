@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from arena import compare, contract, database, demo, exercises, servers
+from arena import compare, contract, database, demo, downstream, exercises, servers
 from arena.bench import cli as bench_cli
 from arena.claims import cli as claims_cli
 from arena.project import Implementation, ProjectError, root, select, state_dir
@@ -88,6 +88,9 @@ def _start(
     # Set-up steps first, so no server's start-up clock runs during another's set-up.
     for impl in missing:
         servers.run_setup(impl, env)
+    simulator = downstream.ensure_running(settings, env) if downstream.needed(impls) else None
+    if simulator is not None:
+        console.print(f"[green]{simulator.name}[/] (the fan-out's slow service) at {simulator.url}")
     started = [
         (servers.spawn(impl, env, server=server, workers=workers), time.monotonic())
         for impl in missing
@@ -99,7 +102,7 @@ def _start(
         console.print(
             f"[green]{running.name}[/] ({running.server}) ready in {seconds:.2f} s at {running.url}"
         )
-    return [running for running, _ in started]
+    return [running for running, _ in started] + ([simulator] if simulator else [])
 
 
 @app.command()
@@ -254,33 +257,61 @@ def run_tests(
                 "JWT_TTL_SECONDS": str(settings.jwt_ttl_seconds),
                 # For the suite's white-box tests (a user row deleted behind the API).
                 "CONTRACT_DATABASE_URL": url,
+                # For level io: the simulator the servers call, and their timeout.
+                "CONTRACT_DOWNSTREAM_URL": downstream.root_url(settings),
+                "DOWNSTREAM_TIMEOUT_SECONDS": str(settings.downstream_timeout_seconds),
             }
             extra = shlex.split(pytest_args)
+            # The levels every implementation here meets run in the shared runs; each
+            # implementation's further levels in a run of its own, on all its servers.
+            common = contract.common_levels(chosen)
+            levels = f"--levels={','.join(common)}"
             code = contract.run_suite(
                 contract.pytest_command(
                     targets,
                     down_targets,
                     results,
                     jobs,
-                    extra + (["--fuzz"] if fuzz else []),
+                    [levels, *extra] + (["--fuzz"] if fuzz else []),
                     run_name="contract-default",
                 ),
                 suite_env,
             )
             if others:
+                per_server = contract.per_server_sections(common)
                 console.print(
                     f"[bold]Every other declared server[/]: {', '.join(o.name for o in others)}, "
-                    f"sections {', '.join(contract.PER_SERVER_SECTIONS)}"
+                    f"sections {', '.join(per_server)}"
                 )
-                sections = ",".join(contract.PER_SERVER_SECTIONS)
                 code |= contract.run_suite(
                     contract.pytest_command(
                         {other.name: other.url for other in others},
                         {d.name.removesuffix("-nodb"): d.url for d in others_down},
                         results,
                         jobs,
-                        [f"--contract-sections={sections}", *extra],
+                        [f"--contract-sections={','.join(per_server)}", levels, *extra],
                         run_name="contract-servers",
+                    ),
+                    suite_env,
+                )
+            for impl in chosen:
+                further = [level for level in impl.levels if level not in common]
+                if not further:
+                    continue
+                mine = {impl.name: targets[impl.name]} | {
+                    o.name: o.url
+                    for o in others
+                    if o.name.split(contract.SERVER_SEPARATOR)[0] == impl.name
+                }
+                console.print(
+                    f"[bold]{impl.name}[/]: level {', '.join(further)} on {', '.join(mine)}"
+                )
+                run_name = f"contract-levels-{impl.name}"
+                runs.append(results / f"{run_name}-summary.json")
+                runs[-1].unlink(missing_ok=True)
+                code |= contract.run_suite(
+                    contract.pytest_command(
+                        mine, {}, results, jobs, [f"--levels={','.join(further)}", *extra], run_name
                     ),
                     suite_env,
                 )
@@ -336,6 +367,7 @@ def _print_grid(summary: contract.Summary, on_server: dict[str, str]) -> None:
     table.add_column("section")
     for target in columns:
         table.add_column(contract.label(target, on_server).replace("/", "\n"))
+    table.add_row("levels declared", *(contract.declared_levels(t) for t in columns))
     for name in sections:
         table.add_row(name, *(_cell_text(cells[t][name]) for t in columns))
     console.print(table)

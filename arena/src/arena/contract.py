@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from arena.project import IMPLEMENTATIONS, root
+from arena.project import IMPLEMENTATIONS, Implementation, ProjectError, implementation, root
 
 CROSS_ROW = "cross-implementation"  # the suite's name for its cross-implementation pairs
 Counts = dict[str, int]
@@ -29,6 +29,19 @@ PER_SERVER_SECTIONS = ("concurrency", "general", "bodies", "errors")
 # Target names for the other servers: "fastapi@granian"; the default server keeps the
 # implementation's own name.
 SERVER_SEPARATOR = "@"
+
+
+def common_levels(impls: Iterable[Implementation]) -> list[str]:
+    """The conformance levels every one of ``impls`` meets, core first."""
+    chosen = list(impls)
+    shared = set.intersection(*(set(i.levels) for i in chosen)) if chosen else {"core"}
+    return sorted(shared | {"core"}, key=lambda level: (level != "core", level))
+
+
+def per_server_sections(levels: Iterable[str]) -> list[str]:
+    """The sections run on every server: the core ones where servers differ, and each
+    further level's own section (a fan-out or a stream is all about the server)."""
+    return [*PER_SERVER_SECTIONS, *(level for level in levels if level != "core")]
 
 
 def target_name(impl: str, server: str, default_server: str) -> str:
@@ -92,6 +105,17 @@ def label(target: str, servers: dict[str, str]) -> str:
     """``fastapi`` on uvicorn -> ``fastapi/uvicorn``; cross-pair rows keep their name."""
     impl = target.split(SERVER_SEPARATOR, 1)[0]
     return f"{impl}/{servers[target]}" if target in servers else target
+
+
+def declared_levels(target: str) -> str:
+    """The conformance levels the target's implementation declares, e.g. ``core, io``."""
+    impl = target.split(SERVER_SEPARATOR, 1)[0]
+    if impl not in IMPLEMENTATIONS:
+        return "—"
+    try:
+        return ", ".join(implementation(impl).levels)
+    except ProjectError:
+        return "—"
 
 
 def section(rule: str) -> str:
@@ -164,6 +188,7 @@ def markdown(summary: Summary, servers: dict[str, str] | None = None) -> str:
     lines = [
         "| section | " + " | ".join(label(t, servers) for t in order) + " |",
         "|---|" + "---|" * len(order),
+        "| *levels declared* | " + " | ".join(declared_levels(t) for t in order) + " |",
     ]
     for name in sections:
         lines.append(f"| {name} | " + " | ".join(cells[t][name].text() for t in order) + " |")

@@ -54,6 +54,8 @@ class Implementation:
     # Pages beyond the contract's /docs that the browser checks open, by kind
     # ("redoc", "admin"): what an implementation declares it serves must work.
     pages: dict[str, str] = field(default_factory=dict)
+    # The contract's conformance levels it meets (docs/contract.md): "core", "io", ...
+    levels: tuple[str, ...] = ("core",)
 
     def server_command(self, server: str | None, host: str, port: int, workers: int) -> str:
         chosen = server or self.default_server
@@ -87,6 +89,7 @@ def implementation(name: str, checkout: Path | None = None) -> Implementation:
         demo_setup=list(declared.get("demo_setup", [])),
         demo_notes=list(declared.get("demo_notes", [])),
         pages={str(kind): str(path) for kind, path in declared.get("pages", {}).items()},
+        levels=tuple(str(level) for level in declared.get("levels", ["core"])),
     )
 
 

@@ -30,6 +30,8 @@ from contract_tests.plugin import (
     base_targets,
     database_url,
     down_targets,
+    downstream_timeout,
+    downstream_url,
     fuzz_enabled,
     jwt_secret,
     jwt_ttl,
@@ -169,6 +171,21 @@ def _contract_rules(request: pytest.FixtureRequest) -> Iterator[None]:
     support.set_current_rules(rules)
     yield
     support.set_current_rules(())
+
+
+@pytest.fixture(scope="session")
+def downstream(pytestconfig: pytest.Config) -> Iterator[httpx.Client]:
+    """The downstream simulator the servers call (level io), to set what each item's calls get."""
+    url = downstream_url(pytestconfig)
+    assert url, "plugin.py refuses level io without --downstream-url"
+    with httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT) as simulator:
+        yield simulator
+
+
+@pytest.fixture(scope="session")
+def downstream_seconds(pytestconfig: pytest.Config) -> float:
+    """The servers' DOWNSTREAM_TIMEOUT_SECONDS."""
+    return downstream_timeout(pytestconfig)
 
 
 @pytest.fixture(scope="session")

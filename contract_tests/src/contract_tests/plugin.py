@@ -29,6 +29,14 @@ JWT_TTL_ENV = "JWT_TTL_SECONDS"
 FUZZ_ENV = "CONTRACT_FUZZ"
 FUZZ_EXAMPLES_ENV = "CONTRACT_FUZZ_EXAMPLES"
 SECTIONS_ENV = "CONTRACT_SECTIONS"
+LEVELS_ENV = "CONTRACT_LEVELS"
+DOWNSTREAM_URL_ENV = "CONTRACT_DOWNSTREAM_URL"
+DOWNSTREAM_TIMEOUT_ENV = "DOWNSTREAM_TIMEOUT_SECONDS"
+# docs/contract.md, "Conformance levels": a rule belongs to the level its section is
+# named after (io.enriched.ok: level io); every other rule is in core.
+CORE = "core"
+LEVELS = (CORE, "io")
+DEFAULT_DOWNSTREAM_TIMEOUT = 1.0
 # Examples per operation and phase when fuzzing: enough to find the usual faults while a
 # run over three servers stays within a couple of minutes on a small machine.
 DEFAULT_FUZZ_EXAMPLES = 25
@@ -136,6 +144,53 @@ def sections(config: pytest.Config) -> frozenset[str]:
     return frozenset(name.strip() for name in (given or "").split(",") if name.strip())
 
 
+def levels(config: pytest.Config) -> frozenset[str]:
+    """Conformance levels to test (``--levels``, default core)."""
+    given: str | None = config.getoption("contract_levels") or os.environ.get(LEVELS_ENV)
+    chosen = frozenset(name.strip() for name in (given or CORE).split(",") if name.strip())
+    unknown = sorted(chosen - set(LEVELS))
+    if unknown:
+        raise pytest.UsageError(
+            f"--levels: unknown level(s) {', '.join(unknown)}; the contract has {', '.join(LEVELS)}"
+        )
+    return chosen
+
+
+def level_of(rule: str) -> str:
+    head = rule.split(".", 1)[0]
+    return head if head in LEVELS else CORE
+
+
+def downstream_url(config: pytest.Config) -> str | None:
+    """The downstream simulator the servers call (level io): the suite sets its behaviour."""
+    given: str | None = config.getoption("contract_downstream_url")
+    return (given or os.environ.get(DOWNSTREAM_URL_ENV) or "").rstrip("/") or None
+
+
+def downstream_timeout(config: pytest.Config) -> float:
+    given: str | None = config.getoption("contract_downstream_timeout") or os.environ.get(
+        DOWNSTREAM_TIMEOUT_ENV
+    )
+    if not given:
+        return DEFAULT_DOWNSTREAM_TIMEOUT
+    try:
+        value = float(given)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise pytest.UsageError(
+            f"--downstream-timeout / {DOWNSTREAM_TIMEOUT_ENV}: expected seconds, got {given!r}"
+        )
+    return value
+
+
+DOWNSTREAM_USAGE = (
+    "level io needs the downstream service the servers call: pass --downstream-url URL "
+    f"(or set {DOWNSTREAM_URL_ENV}), e.g. http://127.0.0.1:8400 for `python -m downstream`, "
+    "and start the servers with DOWNSTREAM_URL=http://127.0.0.1:8400/work"
+)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "API contract suite (contract_tests)")
     group.addoption(
@@ -216,6 +271,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ),
     )
     group.addoption(
+        "--levels",
+        dest="contract_levels",
+        default=None,
+        metavar="LEVELS",
+        help=(
+            f"conformance levels to test, comma-separated ({', '.join(LEVELS)}; default "
+            f"{CORE}): the rules of other levels are deselected. Fallback: env {LEVELS_ENV}."
+        ),
+    )
+    group.addoption(
+        "--downstream-url",
+        dest="contract_downstream_url",
+        default=None,
+        metavar="URL",
+        help=(
+            "the downstream simulator the servers call (level io), e.g. http://127.0.0.1:8400. "
+            f"Fallback: env {DOWNSTREAM_URL_ENV}."
+        ),
+    )
+    group.addoption(
+        "--downstream-timeout",
+        dest="contract_downstream_timeout",
+        default=None,
+        metavar="SECONDS",
+        help=(
+            "the servers' DOWNSTREAM_TIMEOUT_SECONDS (level io; default "
+            f"{DEFAULT_DOWNSTREAM_TIMEOUT}). Fallback: env {DOWNSTREAM_TIMEOUT_ENV}."
+        ),
+    )
+    group.addoption(
         "--fuzz-examples",
         dest="contract_fuzz_examples",
         default=None,
@@ -262,21 +347,27 @@ def pytest_configure(config: pytest.Config) -> None:
     # Fail before any collection (and before pytest-xdist starts workers) when the
     # suite is requested without a server to test; conftest.py checks again for
     # command lines this cannot recognise.
-    if not config.option.help and collects_suite(config) and not base_targets(config):
-        raise pytest.UsageError(USAGE)
+    if not config.option.help and collects_suite(config):
+        if not base_targets(config):
+            raise pytest.UsageError(USAGE)
+        if "io" in levels(config) and not downstream_url(config):
+            raise pytest.UsageError(DOWNSTREAM_USAGE)
     _register_summary(config)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     wanted = sections(config)
-    if not wanted:
+    if not collects_suite(config) and not wanted:
         return
+    chosen_levels = levels(config)
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        rules = [rule for marker in item.iter_markers("contract") for rule in marker.args]
-        (keep if any(str(r).split(".", 1)[0] in wanted for r in rules) else drop).append(item)
+        rules = [str(rule) for marker in item.iter_markers("contract") for rule in marker.args]
+        in_levels = not rules or all(level_of(r) in chosen_levels for r in rules)
+        in_sections = not wanted or any(r.split(".", 1)[0] in wanted for r in rules)
+        (keep if in_levels and in_sections else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

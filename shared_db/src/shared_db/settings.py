@@ -44,6 +44,24 @@ class Settings(BaseSettings):
         description="The server cancels any statement that runs longer (statement_timeout).",
     )
 
+    # The fan-out level (docs/contract.md, "Fan-out"): the service each implementation
+    # calls, and how long one call may take before the answer is 504.
+    downstream_url: str = Field(
+        default="http://127.0.0.1:8400/work",
+        description="The downstream service of GET /items/{id}/enriched (level io).",
+    )
+    downstream_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How long one downstream call may take before the answer is 504.",
+    )
+    downstream_max_connections: int = Field(
+        default=100,
+        gt=0,
+        description="Connections to the downstream service per server process (HTTP pool).",
+    )
+
     @property
     def db_watchdog_seconds(self) -> float:
         """The client's backstop for one database round trip (``shared_db.watchdog``).
