@@ -38,6 +38,7 @@ class MeView(APIView):
 
 
 urlpatterns = [
+    path("health", ladder.health),
     path("items/<int:item_id>", ItemView.as_view()),
     path("me", MeView.as_view()),
 ]

@@ -5,7 +5,7 @@ impl_drf's own ``ItemViewSet`` (a ``ModelViewSet`` on its ``SimpleRouter``) and
 ``REST_FRAMEWORK`` (problem+json exception handler, strict parser, JSON-only
 negotiation), its ``MIDDLEWARE`` (the 414 limit, the body drain, Django's security,
 sessions, CSRF, auth, messages and clickjacking middleware, WhiteNoise) and its
-installed apps. Only the URLconf is this module's: GET /items/{id} and GET /me,
+installed apps. Only the URLconf is this module's: GET /health, /items/{id} and /me,
 without the other routes, the OpenAPI views and the admin's. What is left to the
 full implementation is those routes and its WSGI module's start-up freeze.
 """
@@ -33,6 +33,7 @@ from impl_drf.api import views  # noqa: E402
 from impl_drf.urls import router  # noqa: E402 (its import registers the item_id converter)
 
 urlpatterns: list[Any] = [
+    path("health", views.HealthView.as_view(), name="health"),
     path("me", views.MeView.as_view(), name="me"),
     *router.urls,
 ]
