@@ -25,8 +25,8 @@ TEST_SECRET = "impl-fastapi-test-secret-0123456789abcdef"
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests build their own Settings; nothing leaks in from the shell."""
-    for name in ("DATABASE_URL", "JWT_SECRET", "JWT_TTL_SECONDS", "DB_POOL_SIZE"):
-        monkeypatch.delenv(name, raising=False)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
 
 
 @pytest.fixture

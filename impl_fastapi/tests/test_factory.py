@@ -94,3 +94,24 @@ def test_docs_pages_forbid_other_hosts(client: TestClient, page: str) -> None:
 
 def test_api_answers_carry_no_docs_policy(client: TestClient) -> None:
     assert "content-security-policy" not in client.get("/openapi.json").headers
+
+
+def test_openapi_documents_the_enriched_item(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    operation = document["paths"]["/items/{item_id}/enriched"]["get"]
+    assert operation["security"] == [{"HTTPBearer": []}]
+    fanout = next(p for p in operation["parameters"] if p["name"] == "fanout")
+    assert fanout["in"] == "query"
+    assert not fanout["required"]
+    assert {k: fanout["schema"][k] for k in ("type", "minimum", "maximum", "default")} == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 16,
+        "default": 1,
+    }
+    assert set(operation["responses"]) == {"200", "401", "404", "422", "502", "503", "504"}
+    shape = document["components"]["schemas"]["EnrichedItemRead"]
+    assert shape["required"] == ["item", "parts"]
+    assert shape["additionalProperties"] is False
+    assert shape["properties"]["item"] == {"$ref": "#/components/schemas/ItemRead"}
+    assert shape["properties"]["parts"]["items"]["type"] == "object"

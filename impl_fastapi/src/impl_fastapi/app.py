@@ -1,8 +1,8 @@
 """The application factory: ``uvicorn --factory impl_fastapi.app:create_app``.
 
-Nothing is built at import time. The engine is made in the lifespan (opening no
-connection, so the server starts even when the database is down) and disposed
-on shutdown.
+Nothing is built at import time. The engine and the downstream service's HTTP
+client are made in the lifespan (opening no connection, so the server starts even
+when the database or the service is down) and closed on shutdown.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from impl_fastapi.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from impl_fastapi.docs_pages import DocsPagePolicy
+from impl_fastapi.downstream import Downstream, create_downstream
 from impl_fastapi.middleware import BodySizeLimit, RequestTargetLimit
 from impl_fastapi.problems import add_problem_schemas, install_problem_handlers
 from impl_fastapi.routes import auth, health, items, users
@@ -33,25 +34,31 @@ class State(TypedDict):
 
     sessionmaker: async_sessionmaker[AsyncSession]
     read_sessionmaker: async_sessionmaker[AsyncSession]
+    downstream: Downstream
 
 
 # contract: settings/app
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[State]:
     engine = create_engine(app.state.settings)
+    # One pooled client per worker process, shared by every request (level io).
+    downstream = create_downstream(app.state.settings)
     state: State = {
         "sessionmaker": create_sessionmaker(engine),
         "read_sessionmaker": create_read_sessionmaker(engine),
+        "downstream": downstream,
     }
     # Start-up is done: what is alive now (modules, the app, its routes and models, the
-    # engine) lives as long as the process. Frozen, it is left out of every later
-    # collection; otherwise each full (gen2) collection re-scans all of it and pauses
-    # the event loop, every request in flight with it, for tens of milliseconds.
+    # engine, the HTTP client) lives as long as the process. Frozen, it is left out of
+    # every later collection; otherwise each full (gen2) collection re-scans all of it
+    # and pauses the event loop, every request in flight with it, for tens of
+    # milliseconds.
     gc.collect()
     gc.freeze()
     try:
         yield state
     finally:
+        await downstream.client.aclose()
         await engine.dispose()
 
 

@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from impl_fastapi.downstream import Downstream
 from impl_fastapi.models import Item, User
 from impl_fastapi.security import BIGINT_MAX, InvalidTokenError, decode_access_token
 from shared_db import Settings
@@ -34,9 +35,17 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+# contract: settings/app
+def get_downstream(request: Request) -> Downstream:
+    """The worker's one client for the downstream service, made by the lifespan."""
+    downstream: Downstream = request.state.downstream
+    return downstream
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
+DownstreamDep = Annotated[Downstream, Depends(get_downstream)]
 
 # contract: auth.current-user
 # auto_error=False: a missing or non-Bearer header must be our 401 (with
@@ -96,6 +105,9 @@ def user_does_not_exist() -> HTTPException:
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 CurrentReader = Annotated[User, Depends(get_current_reader)]
+# For a route that needs a valid token but not its user. In ``dependencies=[...]`` it
+# runs before the route's parameters are resolved, so a 401 comes before a 404.
+Authenticated = Depends(get_current_reader)
 
 
 # contract: items.retrieve, items.update, items.delete

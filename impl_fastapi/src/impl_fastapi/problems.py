@@ -21,6 +21,8 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from impl_fastapi.downstream import DownstreamError
+
 logger = logging.getLogger(__name__)
 
 # contract: errors
@@ -38,7 +40,9 @@ TITLES: Mapping[int, str] = {
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     500: "Internal Server Error",
+    502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 # contract: errors
@@ -159,6 +163,14 @@ async def database_unavailable_handler(request: Request, exc: Exception) -> Prob
 
 
 # contract: errors
+async def downstream_error_handler(request: Request, exc: Exception) -> ProblemResponse:
+    # A failing dependency is worth a line in the log: the client only sees 502 or 504.
+    assert isinstance(exc, DownstreamError)
+    logger.warning("Downstream failure on %s %s: %s", request.method, request.url.path, exc)
+    return problem(exc.status_code, detail=str(exc))
+
+
+# contract: errors
 async def unhandled_exception_handler(request: Request, exc: Exception) -> ProblemResponse:
     # The server logs the traceback (Starlette re-raises after this response);
     # the client gets no detail about it.
@@ -172,6 +184,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_exception_handler)
     for exc_class in DATABASE_UNAVAILABLE:
         app.add_exception_handler(exc_class, database_unavailable_handler)
+    app.add_exception_handler(DownstreamError, downstream_error_handler)
     app.add_exception_handler(Exception, unhandled_exception_handler)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -159,6 +159,13 @@ class ItemRead(ResponseBody):
     price_cents: int
     owner_id: int
     created_at: Timestamp
+
+
+# contract: io.enriched
+class EnrichedItemRead(ResponseBody):
+    item: ItemRead
+    # The downstream bodies exactly as received: any JSON objects.
+    parts: list[dict[str, Any]]
 
 
 # contract: auth.token

@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from impl_fastapi.bodies import IJSONRoute
 from impl_fastapi.deps import (
+    Authenticated,
     CurrentUser,
+    DownstreamDep,
     ItemDep,
     JSONBody,
     OwnedItem,
@@ -22,7 +24,7 @@ from impl_fastapi.deps import (
 )
 from impl_fastapi.models import Item
 from impl_fastapi.problems import LOCATION_HEADER, TOTAL_COUNT_HEADER, problem_responses
-from impl_fastapi.schemas import INT32_MAX, ItemCreate, ItemRead, ItemUpdate
+from impl_fastapi.schemas import INT32_MAX, EnrichedItemRead, ItemCreate, ItemRead, ItemUpdate
 
 router = APIRouter(prefix="/items", tags=["items"], route_class=IJSONRoute)
 
@@ -32,7 +34,7 @@ router = APIRouter(prefix="/items", tags=["items"], route_class=IJSONRoute)
 ITEM_PATH = "/{item_id:int}"
 
 
-# contract: items.list
+# contract: items.list, io.enriched
 def _plain_integer(value: object) -> object:
     # Pydantic's lax int also takes "5.0", " 5" and "5_0"; a query integer is digits.
     if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
@@ -45,6 +47,8 @@ def _plain_integer(value: object) -> object:
 Limit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_plain_integer)]
 # contract: items.list
 Offset = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(_plain_integer)]
+# contract: io.enriched
+Fanout = Annotated[int, Field(ge=1, le=16), BeforeValidator(_plain_integer)]
 
 
 # contract: items.list
@@ -127,3 +131,25 @@ async def update_item(body: ItemUpdate, item: OwnedItem, session: SessionDep) ->
 async def delete_item(item: OwnedItem, session: SessionDep) -> None:
     await session.delete(item)
     await session.commit()
+
+
+# contract: io.enriched
+@router.get(
+    f"{ITEM_PATH}/enriched",
+    response_model=EnrichedItemRead,
+    # The token first: without one, nothing is read and nothing is called.
+    dependencies=[Authenticated],
+    responses=problem_responses(401, 404, 422, 502, 503, 504),
+)
+async def retrieve_enriched_item(
+    item: ItemDep,
+    session: ReadSessionDep,
+    downstream: DownstreamDep,
+    fanout: Annotated[Fanout, Query()] = 1,
+) -> EnrichedItemRead:
+    read = ItemRead.model_validate(item)
+    # The session would hold its pooled connection until the request ends; given back
+    # now, the downstream wait does not keep one of DB_POOL_SIZE connections busy, and
+    # in-flight fan-outs are bounded by the HTTP pool, not the database's.
+    await session.close()
+    return EnrichedItemRead(item=read, parts=await downstream.fetch_parts(read.id, fanout))
