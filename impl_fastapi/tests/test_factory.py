@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+import inspect
 import re
+from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.testclient import TestClient
 
 from impl_fastapi.app import create_app
@@ -115,3 +118,23 @@ def test_openapi_documents_the_enriched_item(client: TestClient) -> None:
     assert shape["additionalProperties"] is False
     assert shape["properties"]["item"] == {"$ref": "#/components/schemas/ItemRead"}
     assert shape["properties"]["parts"]["items"]["type"] == "object"
+
+
+def test_no_dependency_runs_in_the_thread_pool(client: TestClient) -> None:
+    # FastAPI runs a plain ``def`` dependency in a worker thread on every request.
+    app = client.app
+    assert isinstance(app, FastAPI)
+
+    def sync_calls(dependant: Dependant) -> Iterator[str]:
+        for sub in dependant.dependencies:
+            call = sub.call
+            method = getattr(call, "__call__", None)  # noqa: B004 (instances such as HTTPBearer)
+            if not any(
+                inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f)
+                for f in (call, method)
+            ):
+                yield getattr(call, "__name__", repr(call))
+            yield from sync_calls(sub)
+
+    found = {name for route in app.state.api_routes for name in sync_calls(route.dependant)}
+    assert found == set()

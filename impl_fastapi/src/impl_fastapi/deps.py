@@ -1,4 +1,8 @@
-"""Dependencies, wrapped in ``Annotated`` aliases so route signatures read like prose."""
+"""Dependencies, wrapped in ``Annotated`` aliases so route signatures read like prose.
+
+Every one is ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread,
+a hop to the thread pool and back on each request, even for an attribute read.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from shared_db import Settings
 
 
 # contract: settings/app
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -36,7 +40,7 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 # contract: settings/app
-def get_downstream(request: Request) -> Downstream:
+async def get_downstream(request: Request) -> Downstream:
     """The worker's one client for the downstream service, made by the lifespan."""
     downstream: Downstream = request.state.downstream
     return downstream
