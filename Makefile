@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 ARENA := $(UV) run --locked arena
 
-.PHONY: help uv sync tools demo up down status test unit contract e2e lint typecheck format bench-tools bench bench-quick bench-profile claims test-resilience
+.PHONY: help uv sync tools demo up down status test unit contract e2e lint typecheck format bench-tools bench bench-fanout bench-fanout-quick bench-quick bench-profile claims test-resilience
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,8 +75,11 @@ bench-tools: sync ## Install wrk and hey if missing (apt-get as root, Homebrew o
 	@$(UV) run --locked python -m arena.bench.tools
 
 # --strict: results that go into docs/ come from a checkout that is exactly a commit.
-bench: bench-tools ## Measure everything (~80 min: 5 interleaved rounds x 5 s per cell, open loop, ladder) into docs/results.md and docs/results/
+bench: bench-tools ## Measure the CRUD endpoints, the ladder and the static figures (~60 min: 5 interleaved rounds x 5 s per cell, open loop) into docs/results.md and docs/results/
 	@$(ARENA) bench --strict
+
+bench-fanout: bench-tools ## The I/O-bound fan-out sweep (level io; ~70 min: latency x fan-out x connections, 3 rounds) into docs/results/fanout/
+	@$(ARENA) bench --strict --workload fanout --out docs/results/fanout
 
 # BENCH_SCALE=tiny: every phase at a tiny size (well under a minute, into .arena/bench-smoke/).
 BENCH_SCALE ?=
@@ -87,6 +90,9 @@ bench-quick: bench-tools ## A short measurement run (< 3 min) into .arena/bench-
 		tiny) $(ARENA) bench --quick --smoke ;; \
 		*) echo "BENCH_SCALE must be empty or tiny, not '$(BENCH_SCALE)'"; exit 2 ;; \
 	esac
+
+bench-fanout-quick: bench-tools ## A short fan-out sweep (two latencies, two connection counts) into .arena/bench-fanout-quick/
+	@$(ARENA) bench --quick --workload fanout --out .arena/bench-fanout-quick
 
 bench-profile: bench-tools ## bench-quick plus py-spy flamegraphs of one worker per implementation and server (.arena/bench-quick/profiles/)
 	@$(ARENA) bench --quick --profile

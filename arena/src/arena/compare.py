@@ -106,6 +106,12 @@ OPERATIONS: tuple[Operation, ...] = (
         ("concurrency.",),
     ),
     Operation(
+        "io.enriched",
+        "The fan-out (level io): one shared HTTP client, N concurrent downstream calls, "
+        "502/504 from their failures, the database released before the wait.",
+        ("io.",),
+    ),
+    Operation(
         "errors",
         "The problem+json layer: every 4xx and 5xx built in one place.",
         ("errors.", "general.unknown-path", "general.method-not-allowed"),

@@ -220,3 +220,55 @@ def run_wide(data: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     coldstart(data, out)
     loc(data, out)
+
+
+def fanout(data: dict[str, Any], section: dict[str, Any], out: Path) -> bool:
+    """req/s against connections, one panel per latency x fan-out, with the ceiling."""
+    from arena.bench.workloads.fanout import ceiling, cells
+
+    found = cells(section)
+    latencies = section.get("latencies_ms") or []
+    fanouts = section.get("fanouts") or []
+    if not found or not latencies or not fanouts:
+        return False
+    kinds = {c["id"]: c["kind"] for c in section.get("contestants", [])}
+    fig, axes = plt.subplots(
+        len(fanouts), len(latencies), figsize=(4.2 * len(latencies), 3.6 * len(fanouts)),
+        squeeze=False,
+    )  # fmt: skip
+    for row, fan in enumerate(fanouts):
+        for ax, latency in zip(axes[row], latencies, strict=True):
+            here = [c for c in found if c.latency_ms == latency and c.fanout == fan]
+            # The bare waits and the simulator are timed at the first fan-out only.
+            if fan != fanouts[0]:
+                here += [
+                    c for c in found
+                    if c.latency_ms == latency and c.fanout == fanouts[0]
+                    and kinds.get(c.target) == "calibration"
+                ]  # fmt: skip
+            counts = sorted({c.connections for c in here})
+            for target in sorted({c.target for c in here}):
+                mine = sorted((c for c in here if c.target == target), key=lambda c: c.connections)
+                style = "--" if kinds.get(target) == "calibration" else "-"
+                if target == "downstream":
+                    continue  # its own table: far above the others at short delays
+                ax.plot(
+                    [c.connections for c in mine], [c.rps.median for c in mine],
+                    style, marker="o", markersize=3, label=target,
+                )  # fmt: skip
+            if counts:
+                ax.plot(counts, [ceiling(c, latency) for c in counts], ":", color="black",
+                        label="ceiling (connections / latency)")  # fmt: skip
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
+            ax.set_title(f"{latency:g} ms downstream, fan-out {fan}", fontsize=9)
+            ax.set_xlabel("connections", fontsize=8)
+            ax.set_ylabel("req/s (median)", fontsize=8)
+            ax.tick_params(labelsize=7)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    _footer(fig, data)
+    fig.savefig(out / "fanout.png", dpi=110)
+    plt.close(fig)
+    return True

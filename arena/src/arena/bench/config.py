@@ -53,8 +53,16 @@ class BenchConfig:
     ladder_all_servers: bool = False
     # Earlier revisions of the implementations measured in the ladder (before/after).
     revisions: list[str] = field(default_factory=list)
-    # Only these workloads, with no cold starts, pgbench or exhibit (None: everything).
+    # Only these workloads, with no cold starts, pgbench or exhibit (None: every workload
+    # of the full run).
     workloads: list[str] | None = None
+    # The fan-out sweep (workload "fanout", level io): downstream latency x fan-out x
+    # connections, each cell repeated in interleaved rounds.
+    fanout_latencies_ms: list[float] = field(default_factory=lambda: [1, 10, 50, 200])
+    fanout_fanouts: list[int] = field(default_factory=lambda: [1, 4])
+    fanout_connections: list[int] = field(default_factory=lambda: [8, 64, 256, 1024])
+    fanout_rounds: int = 3
+    fanout_duration_s: int = 5
     target_url: str | None = None
     # Where the run's files (profiles) go, beside results.json; set by the command.
     out_dir: Path | None = None
@@ -79,6 +87,11 @@ class BenchConfig:
             # Short: quick stays under three minutes with the ladder and the open loop.
             open_loop_duration_s=1,
             profile_duration_s=3,
+            fanout_latencies_ms=[10, 200],
+            fanout_fanouts=[1],
+            fanout_connections=[64, 256],
+            fanout_rounds=1,
+            fanout_duration_s=3,
         )
 
     @classmethod
@@ -105,6 +118,11 @@ class BenchConfig:
             open_loop_rounds=1,
             open_loop_duration_s=1,
             profile_duration_s=1,
+            fanout_latencies_ms=[10],
+            fanout_fanouts=[2],
+            fanout_connections=[8],
+            fanout_rounds=1,
+            fanout_duration_s=1,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -117,6 +135,13 @@ class BenchConfig:
             "ladder_all_servers": self.ladder_all_servers,
             "revisions": self.revisions,
             "workloads": self.workloads,
+            "fanout": {
+                "latencies_ms": self.fanout_latencies_ms,
+                "fanouts": self.fanout_fanouts,
+                "connections": self.fanout_connections,
+                "rounds": self.fanout_rounds,
+                "duration_s": self.fanout_duration_s,
+            },
             "wrk_threads": self.wrk_threads,
             "workers": self.workers,
             "coldstart_repeats": self.coldstart_repeats,

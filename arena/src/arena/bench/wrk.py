@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ class WrkResult:
     bytes: int
     errors: dict[str, int]
     latency_ms: dict[str, float]
+    statuses: dict[str, int] = field(default_factory=dict)
+    """Answers per HTTP status, from scripts that count them (empty otherwise)."""
 
     @property
     def rps(self) -> float:
@@ -82,6 +84,7 @@ def parse(output: str) -> WrkResult:
         bytes=int(data["bytes"]),
         errors={key: int(value) for key, value in data["errors"].items()},
         latency_ms={key: float(value) / 1000 for key, value in latency_us.items()},
+        statuses={str(key): int(value) for key, value in data.get("statuses", {}).items()},
     )
 
 
