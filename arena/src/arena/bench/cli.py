@@ -97,7 +97,8 @@ def bench(
         typer.Option(
             help="Also measure the implementations as they were at this git revision, in the"
             " ladder beside the current code: before and after in one interleaved run"
-            " (repeatable: one step per revision, in the order given)."
+            " (repeatable: one step per revision, in the order given; IMPL=REV for one"
+            " implementation only)."
         ),
     ] = None,
     workload: Annotated[

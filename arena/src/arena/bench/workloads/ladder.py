@@ -201,7 +201,8 @@ class Ladder:
             if ctx.config.ladder_all_servers or _is_default(target):
                 mine += [
                     Candidate.of_revision(rev, position, target, ctx.server_env)
-                    for position, rev in enumerate(earlier)
+                    for position, (only, rev) in enumerate(earlier)
+                    if only in (None, target.impl)
                 ]
             if not mine:
                 continue
@@ -212,14 +213,18 @@ class Ladder:
                 break  # one group shows that the ladder runs
         return out
 
-    def _revisions(self, ctx: Context, out: dict[str, Any]) -> list[revisions.Revision]:
+    def _revisions(
+        self, ctx: Context, out: dict[str, Any]
+    ) -> list[tuple[str | None, revisions.Revision]]:
+        """``REV`` (every implementation) or ``IMPL=REV`` (that one only), exported."""
         found = []
         for requested in ctx.config.revisions:
+            only, _, rev = requested.rpartition("=")
             try:
-                found.append(revisions.checkout(requested))
+                found.append((only or None, revisions.checkout(rev)))
             except ProjectError as exc:
                 ctx.notes.append(f"ladder: revision {requested} not measured: {exc}")
-        out["revisions"] = [rev.to_json() for rev in found]
+        out["revisions"] = [{**rev.to_json(), "impl": only} for only, rev in found]
         return found
 
     def _group(
