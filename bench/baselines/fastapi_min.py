@@ -23,7 +23,7 @@ def create_app() -> FastAPI:
     pool = AsyncConnectionPool(
         libpq_url(os.environ["DATABASE_URL"]),
         min_size=1,
-        max_size=4,
+        max_size=10,  # the implementations' DB_POOL_SIZE
         open=False,
         # Autocommit: a read is one statement, one round trip, as the minimum should be.
         kwargs={"row_factory": dict_row, "autocommit": True},

@@ -20,7 +20,7 @@ def create_app() -> Flask:
     pool = ConnectionPool(
         libpq_url(os.environ["DATABASE_URL"]),
         min_size=1,
-        max_size=4,
+        max_size=10,  # the implementations' DB_POOL_SIZE
         # Autocommit: a read is one statement, one round trip, as the minimum should be.
         kwargs={"row_factory": dict_row, "autocommit": True},
     )

@@ -16,7 +16,9 @@ from arena.project import Implementation, root
 from shared_db import embedded
 from shared_db.urls import libpq_url
 
-# Each implementation's baseline: same framework, same server names as its [tool.arena].
+# Each implementation's baseline: same framework, same server names and the same server
+# settings (event loop, HTTP parser, threads) as its [tool.arena], so that the ratio to
+# the baseline is the application's cost, not a difference in how it is served.
 BASELINES: dict[str, Implementation] = {
     "fastapi": Implementation(
         name="baseline-fastapi",
@@ -25,9 +27,9 @@ BASELINES: dict[str, Implementation] = {
         default_server="uvicorn",
         servers={
             "uvicorn": "uvicorn --factory fastapi_min:create_app --host {host} --port {port}"
-            " --workers {workers} --no-access-log",
+            " --workers {workers} --loop uvloop --http httptools --no-access-log",
             "granian": "granian --interface asgi --factory --host {host} --port {port}"
-            " --workers {workers} --no-ws fastapi_min:create_app",
+            " --workers {workers} --loop uvloop --no-ws fastapi_min:create_app",
         },
     ),
     "flask": Implementation(
@@ -38,7 +40,7 @@ BASELINES: dict[str, Implementation] = {
         servers={
             "gunicorn": "gunicorn --bind {host}:{port} --workers {workers} flask_min:create_app()",
             "granian": "granian --interface wsgi --factory --host {host} --port {port}"
-            " --workers {workers} flask_min:create_app",
+            " --workers {workers} --blocking-threads 10 flask_min:create_app",
         },
     ),
     "drf": Implementation(
@@ -49,7 +51,7 @@ BASELINES: dict[str, Implementation] = {
         servers={
             "gunicorn": "gunicorn --bind {host}:{port} --workers {workers} django_min:application",
             "granian": "granian --interface wsgi --host {host} --port {port}"
-            " --workers {workers} django_min:application",
+            " --workers {workers} --blocking-threads 8 django_min:application",
         },
     ),
 }
