@@ -29,3 +29,23 @@ def test_each_baseline_offers_the_servers_of_its_implementation():
     for name, baseline in BASELINES.items():
         assert set(baseline.servers) == set(implementation(name).servers)
         assert baseline.name.startswith("baseline-")
+
+
+# The flags that decide how a server runs the app (not what it checks): a baseline must
+# be served as its implementation is, or the ratio measures the server settings.
+SERVING_FLAGS = ("--loop", "--http", "--blocking-threads", "--threads", "--worker-class")
+
+
+def _flags(command: str) -> dict[str, str]:
+    words = command.split()
+    return {w: words[i + 1] for i, w in enumerate(words[:-1]) if w in SERVING_FLAGS}
+
+
+def test_each_baseline_is_served_like_its_implementation():
+    from arena.bench.ceilings import BASELINES
+    from arena.project import implementation
+
+    for impl, baseline in BASELINES.items():
+        declared = implementation(impl)
+        for server, command in baseline.servers.items():
+            assert _flags(command) == _flags(declared.servers[server]), (impl, server)
