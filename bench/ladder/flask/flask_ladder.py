@@ -51,11 +51,12 @@ USER_QUERY = "SELECT id, username, created_at FROM users WHERE id = %s"
 
 
 def _pool() -> ConnectionPool:
+    # The baseline's pool: the implementation's size, reads in autocommit.
     return ConnectionPool(
         libpq_url(os.environ["DATABASE_URL"]),
         min_size=1,
-        max_size=4,
-        kwargs={"row_factory": dict_row},
+        max_size=10,
+        kwargs={"row_factory": dict_row, "autocommit": True},
     )
 
 
