@@ -17,9 +17,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask
 from flask_jwt_extended import JWTManager, create_access_token, jwt_required
-from flask_jwt_extended.config import config
-from flask_jwt_extended.tokens import _decode_jwt
-from jwt import ExpiredSignatureError
 
 from impl_flask.db import get_session
 from impl_flask.models import BIGINT_MAX, User
@@ -68,44 +65,6 @@ def issue_token(user: User) -> str:
     return token
 
 
-# contract: auth.current-user
-class OneKeyJWTManager(JWTManager):
-    """flask-jwt-extended's manager, verifying a token without parsing it twice first.
-
-    Before it verifies a token, the extension decodes it unverified and parses its
-    header again, only to hand both to a ``decode_key_loader`` that could pick the
-    key from them. This app has one key and no such loader, so the token goes
-    straight to the extension's verified decode (same checks, same errors). An
-    expired token takes the extension's own path, which attaches the header and
-    claims its expired-token loader is given. ``tests/test_auth.py`` counts the
-    parses, so an upgrade of the extension that moves this step shows there.
-    """
-
-    def _decode_jwt_from_config(
-        self, encoded_token: str, csrf_value: str | None = None, allow_expired: bool = False
-    ) -> dict[str, Any]:
-        try:
-            decoded: dict[str, Any] = _decode_jwt(
-                algorithms=config.decode_algorithms,
-                allow_expired=allow_expired,
-                audience=config.decode_audience,
-                csrf_value=csrf_value,  # type: ignore[arg-type]  # None: no CSRF claim
-                encoded_token=encoded_token,
-                identity_claim_key=config.identity_claim_key,
-                issuer=config.decode_issuer,
-                leeway=config.leeway,
-                secret=config.decode_key,
-                verify_aud=config.decode_audience is not None,
-                verify_sub=config.verify_sub,
-            )
-        except ExpiredSignatureError:
-            expired: dict[str, Any] = super()._decode_jwt_from_config(
-                encoded_token, csrf_value, allow_expired
-            )
-            return expired
-        return decoded
-
-
 # contract: auth.token, auth.current-user
 def init_app(app: Flask, settings: Settings) -> None:
     app.config.update(
@@ -119,7 +78,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         # Tokens travel in the Authorization header only, so no CSRF claim.
         JWT_COOKIE_CSRF_PROTECT=False,
     )
-    jwt = OneKeyJWTManager(app)
+    jwt = JWTManager(app)
     register_jwt_handlers(jwt)
 
     @jwt.token_verification_loader
