@@ -101,6 +101,12 @@ def bench(
             " implementation only)."
         ),
     ] = None,
+    rungs: Annotated[
+        bool,
+        typer.Option(
+            help="The ladder's rungs (--no-rungs: only baseline, revisions and implementation)."
+        ),
+    ] = True,
     workload: Annotated[
         list[str] | None,
         typer.Option(
@@ -146,6 +152,7 @@ def bench(
     config.open_loop = open_loop
     config.profile = profile
     config.revisions = list(revision or [])
+    config.ladder_rungs = rungs
     config.workloads = list(workload) if workload else None
     if rounds:
         config.rounds = rounds

@@ -51,6 +51,8 @@ class BenchConfig:
     # The ladder's rungs on every server an implementation declares, or on its default
     # server only (the other servers still get baseline vs implementation in crud).
     ladder_all_servers: bool = False
+    # The rungs themselves (off: baseline, revisions and implementation only).
+    ladder_rungs: bool = True
     # Earlier revisions of the implementations measured in the ladder (before/after).
     revisions: list[str] = field(default_factory=list)
     # Only these workloads, with no cold starts, pgbench or exhibit (None: every workload
@@ -133,6 +135,7 @@ class BenchConfig:
             "connections": self.connections,
             "all_scenarios_at": self.all_scenarios_at,
             "ladder_all_servers": self.ladder_all_servers,
+            "ladder_rungs": self.ladder_rungs,
             "revisions": self.revisions,
             "workloads": self.workloads,
             "fanout": {

@@ -194,7 +194,8 @@ class Ladder:
             mine = [
                 Candidate.of_rung(r, target, ctx.server_env)
                 for r in rungs
-                if r.impl == target.impl
+                if ctx.config.ladder_rungs
+                and r.impl == target.impl
                 and target.server in r.servers
                 and (ctx.config.ladder_all_servers or _is_default(target))
             ]
