@@ -62,3 +62,17 @@ def test_the_full_run_has_the_rigor_the_published_figures_need():
     for short in (config.BenchConfig.quick_run(), config.BenchConfig.smoke_run()):
         assert short.quick
         assert short.rounds * short.duration_s <= 2
+
+
+def test_the_fanout_sweep_is_not_in_a_run_that_does_not_name_it():
+    from rich.console import Console
+
+    from arena.bench.config import BenchConfig
+    from arena.bench.runner import Bench
+
+    default = Bench(BenchConfig.smoke_run(), Console(quiet=True))
+    assert "fanout" not in {w.name for w in default.workloads}
+    assert {"crud", "ladder"} <= {w.name for w in default.workloads}
+    named = BenchConfig.smoke_run()
+    named.workloads = ["fanout"]
+    assert [w.name for w in Bench(named, Console(quiet=True)).workloads] == ["fanout"]

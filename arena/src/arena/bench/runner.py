@@ -81,10 +81,12 @@ class Bench:
         self.notes: list[str] = []
         self.hey = openloop.find_hey()
         self.pinning = environment.pinning()
+        # Without a choice, the full run's workloads; a sweep of its own (the fan-out) only
+        # when named.
         self.workloads = [
             w
             for w in workloads.registered()
-            if config.workloads is None or w.name in config.workloads
+            if (w.name in config.workloads if config.workloads else getattr(w, "in_full_run", True))
         ]
         self.url: str | None = None
         self.postgres_pid: int | None = None
