@@ -90,9 +90,10 @@ def _pool_app() -> tuple[FastAPI, AsyncConnectionPool, str]:
     pool = AsyncConnectionPool(
         libpq_url(os.environ["DATABASE_URL"]),
         min_size=1,
-        max_size=4,
+        max_size=10,  # as the baseline: the implementations' DB_POOL_SIZE
         open=False,
-        kwargs={"row_factory": dict_row},
+        # As the baseline: autocommit, one round trip per read.
+        kwargs={"row_factory": dict_row, "autocommit": True},
     )
 
     @asynccontextmanager
