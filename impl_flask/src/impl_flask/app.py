@@ -7,7 +7,7 @@ import gc
 from flask import Blueprint, Flask, Response, request
 from openapi_ui_bundles import redoc, swagger_ui
 
-from impl_flask import db, parsing, security
+from impl_flask import db, downstream, parsing, security
 from impl_flask.problems import ProblemApi
 from impl_flask.routes import auth, health, items, users
 from shared_db import Settings
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(docs_page_policy)
     db.init_app(app, settings)
     security.init_app(app, settings)
+    downstream.init_app(app, settings)
     app.url_map.converters["item_id"] = items.ItemIdConverter
     api = ProblemApi(app)
     api.register_converter(items.ItemIdConverter, items.item_id_schema)

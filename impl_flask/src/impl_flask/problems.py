@@ -4,7 +4,8 @@ Views never build error bodies; they ``abort(status, message=...)`` or let an
 exception propagate. Three doors lead here:
 
 - ``ProblemApi.handle_http_exception``: every werkzeug ``HTTPException``
-  (routing 404/405, 413, 415, webargs' 422, ``abort``) and, through Flask's
+  (routing 404/405, 413, 415, webargs' 422, ``abort``, the downstream service's
+  502 and 504 from ``downstream.py``) and, through Flask's
   ``InternalServerError`` wrapping, any unhandled exception (500, no traceback);
 - ``handle_database_unavailable``: the database cannot be reached (503);
 - ``register_jwt_handlers``: flask-jwt-extended's loaders (401).
@@ -40,7 +41,9 @@ TITLES = {
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     500: "Internal Server Error",
+    502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 BEARER_CHALLENGE = "Bearer"
@@ -124,7 +127,7 @@ class ProblemApi(Api):  # type: ignore[misc]  # flask-smorest is untyped
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         status = error.code or 500
-        if isinstance(error, InternalServerError) or status >= 500:
+        if isinstance(error, InternalServerError) or status == 500:
             # Flask has already logged the original exception; the client sees none of it.
             return problem(status, "The server could not complete the request.")
         # webargs' and smorest's ``abort`` carry their details in ``error.data``.

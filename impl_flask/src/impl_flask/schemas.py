@@ -36,7 +36,7 @@ class Timestamp(fields.DateTime):
         return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
 
 
-# contract: items.list
+# contract: items.list, io.enriched
 class QueryInteger(fields.Integer):
     """An integer written in ASCII digits: ``int()`` alone would also take ``" 5"`` or ``1_0``."""
 
@@ -145,6 +145,18 @@ class ItemRead(Schema):
 class ItemListArgs(Schema):
     limit = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
     offset = QueryInteger(load_default=0, validate=validate.Range(min=0, max=INT32_MAX))
+
+
+# contract: io.enriched
+class EnrichedItemArgs(Schema):
+    fanout = QueryInteger(load_default=1, validate=validate.Range(min=1, max=16))
+
+
+# contract: io.enriched
+class EnrichedItemRead(Schema):
+    item = fields.Nested(ItemRead, required=True)
+    # The downstream bodies exactly as received: any JSON objects.
+    parts = fields.List(fields.Dict(), required=True)
 
 
 # --- other ------------------------------------------------------------------

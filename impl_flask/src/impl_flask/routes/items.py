@@ -8,10 +8,18 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, NotFound, Unauthorized
 from werkzeug.routing import BaseConverter
 
-from impl_flask.db import get_session, violated_constraint
+from impl_flask.db import get_session, release_session, violated_constraint
+from impl_flask.downstream import get_downstream
 from impl_flask.models import BIGINT_MAX, Item
 from impl_flask.parsing import Blueprint
-from impl_flask.schemas import ItemCreate, ItemListArgs, ItemRead, ItemUpdate
+from impl_flask.schemas import (
+    EnrichedItemArgs,
+    EnrichedItemRead,
+    ItemCreate,
+    ItemListArgs,
+    ItemRead,
+    ItemUpdate,
+)
 from impl_flask.security import BEARER_AUTH, login_required
 
 blp = Blueprint("items", __name__, url_prefix="/items", description="Everyone's items.")
@@ -114,6 +122,27 @@ def create_item(data: dict[str, object]) -> tuple[Item, dict[str, str]]:
 @blp.alt_response(404, response="NOT_FOUND")
 def retrieve_item(item_id: int) -> Item:
     return get_item(item_id)
+
+
+# contract: io.enriched
+@blp.get(f"{ITEM_PATH}/enriched")
+# The token first: without one, nothing is parsed, read or called.
+@login_required
+@blp.doc(security=BEARER_AUTH)
+@blp.arguments(EnrichedItemArgs(), location="query", as_kwargs=True)
+@blp.response(200, EnrichedItemRead)
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(502, response="BAD_GATEWAY")
+@blp.alt_response(504, response="GATEWAY_TIMEOUT")
+def retrieve_enriched_item(item_id: int, fanout: int) -> dict[str, object]:
+    item = get_item(item_id)
+    # Held until teardown, the session's connection would sit idle in the database
+    # pool for the whole downstream wait: in-flight fan-outs would then be bounded
+    # by DB_POOL_SIZE, not by the server's threads or the HTTP pool.
+    release_session()
+    return {"item": item, "parts": get_downstream().fetch_parts(item.id, fanout)}
 
 
 # contract: items.update
