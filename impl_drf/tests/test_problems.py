@@ -13,6 +13,7 @@ from rest_framework import exceptions
 from rest_framework.test import APIRequestFactory
 
 from impl_drf.api import problems
+from impl_drf.api.downstream import BadGateway, GatewayTimeout
 
 CONTRACT_TITLES = {
     400: "Bad Request",
@@ -26,7 +27,9 @@ CONTRACT_TITLES = {
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     500: "Internal Server Error",
+    502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
@@ -59,6 +62,8 @@ def test_titles_are_the_contracts() -> None:
         (exceptions.UnsupportedMediaType("text/plain"), 415),
         (OperationalError("connection refused"), 503),
         (InterfaceError("connection already closed"), 503),
+        (BadGateway("Downstream call 0 answered 503."), 502),
+        (GatewayTimeout(), 504),
     ],
 )
 def test_errors_become_problems(exc: Exception, status: int) -> None:
@@ -99,6 +104,31 @@ def test_a_validation_error_without_a_field_names_the_body() -> None:
 
 def test_bugs_are_left_to_handler500() -> None:
     assert problems.exception_handler(ZeroDivisionError(), {}) is None
+    assert problems.problem_for(ZeroDivisionError()) is None
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        exceptions.NotAuthenticated(),
+        exceptions.AuthenticationFailed("The access token is invalid or expired."),
+        exceptions.NotFound(),
+        exceptions.ValidationError({"fanout": ["A valid integer is required."]}),
+        OperationalError("connection refused"),
+        BadGateway(),
+        GatewayTimeout(),
+    ],
+    ids=lambda exc: type(exc).__name__,
+)
+def test_a_plain_django_view_gets_the_answer_of_a_drf_one(exc: Exception) -> None:
+    # The asynchronous fan-out is no DRF view: problem_for gives it the same problems.
+    status, body, headers = handle(exc)
+    response = problems.problem_for(exc)
+    assert response is not None
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    assert json.loads(response.content) == body
+    assert response.get("WWW-Authenticate") == headers.get("WWW-Authenticate")
 
 
 @pytest.mark.parametrize(

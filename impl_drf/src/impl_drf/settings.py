@@ -71,7 +71,8 @@ MIDDLEWARE = [
     "impl_drf.api.middleware.DrainRequestBodyMiddleware",
     "impl_drf.api.middleware.RequestTargetLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, able to run under ASGI without a thread per request.
+    "impl_drf.api.middleware.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,6 +83,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "impl_drf.urls"
 WSGI_APPLICATION = "impl_drf.wsgi.application"
+ASGI_APPLICATION = "impl_drf.asgi.application"
 
 TEMPLATES = [
     {

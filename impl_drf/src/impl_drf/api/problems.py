@@ -7,7 +7,9 @@ Views raise; nothing else builds an error body. Two entry points feed one builde
   leaves to a 500;
 - ``bad_request``, ``permission_denied``, ``page_not_found`` and ``server_error``
   (Django's ``handler400/403/404/500``) for what never reaches a DRF view, such as
-  an unknown path.
+  an unknown path;
+- ``problem_for`` for the one plain Django view (the asynchronous fan-out), which
+  raises the same exceptions as the DRF views and gets the same answers.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ TITLES = {
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     500: "Internal Server Error",
+    502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
@@ -117,13 +121,31 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
 
 # contract: errors
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
+    found = _problem(exc)
+    if found is None:
+        return None  # a bug: Django logs it and handler500 answers
+    body, headers = found
+    set_rollback()
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+# contract: errors
+def problem_for(exc: Exception) -> JsonResponse | None:
+    """``exception_handler``'s answer for a view outside DRF; None for a bug (re-raise it)."""
+    found = _problem(exc)
+    if found is None:
+        return None
+    body, headers = found
+    return problem_response(body["status"], body["detail"], body.get("errors"), headers)
+
+
+def _problem(exc: Exception) -> tuple[dict[str, Any], dict[str, str]] | None:
     api_exc = _as_api_exception(exc)
     if api_exc is None:
-        return None  # a bug: Django logs it and handler500 answers
+        return None
     headers: dict[str, str] = {}
     if api_exc.status_code == status.HTTP_401_UNAUTHORIZED:
         headers["WWW-Authenticate"] = getattr(api_exc, "auth_header", None) or "Bearer"
-    set_rollback()
     if isinstance(api_exc, exceptions.ValidationError):
         # DRF's validation status is 400; the contract's is 422 (400 is for bodies
         # that are not JSON at all: ParseError).
@@ -134,7 +156,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         )
     else:
         body = problem(api_exc.status_code, _text(api_exc.detail))
-    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+    return body, headers
 
 
 # contract: errors
@@ -145,10 +167,16 @@ def _text(detail: Any) -> str:
 
 
 # contract: errors
-def problem_response(status_code: int, detail: str) -> JsonResponse:
+def problem_response(
+    status_code: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JsonResponse:
     return JsonResponse(
-        problem(status_code, detail),
+        problem(status_code, detail, errors),
         status=status_code,
+        headers=headers,
         content_type=PROBLEM_CONTENT_TYPE,
         json_dumps_params={"separators": (",", ":")},  # compact, like DRF's renderer
     )

@@ -10,12 +10,16 @@ the write shapes are ``ModelSerializer``s, the read shapes plain ``Serializer``s
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from impl_drf.api.models import Item, User, validate_username
 
@@ -177,3 +181,45 @@ class ItemWrite(StrictModelSerializer[Item]):
 
     def to_representation(self, instance: Item) -> dict[str, Any]:
         return ItemRead(instance, context=self.context).data
+
+
+# contract: io.enriched
+class QueryIntegerField(serializers.IntegerField):
+    """A query integer is digits: DRF's also takes ``" 5"``, ``"5.0"`` and ``"5_0"``."""
+
+    def get_value(self, dictionary: Mapping[str, Any]) -> Any:
+        # DRF reads an empty value of an optional form field as absent (the default);
+        # ``?fanout=`` is a value, and not an integer.
+        return dictionary.get(str(self.field_name), empty)
+
+    def to_internal_value(self, data: Any) -> int:
+        if not isinstance(data, str) or not _QUERY_INTEGER.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# Twenty digits at most: beyond that it is out of any range this API has, and int()
+# of thousands of digits costs time.
+_QUERY_INTEGER = re.compile(r"-?[0-9]{1,20}")
+
+
+# contract: io.enriched
+class EnrichedQuery(serializers.Serializer[Any]):
+    """The query of ``GET /items/{id}/enriched``; other parameters are ignored."""
+
+    fanout = QueryIntegerField(min_value=1, max_value=16, default=1)
+
+
+# contract: io.enriched
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class DownstreamBody(serializers.DictField):
+    """A downstream JSON object, passed through as received."""
+
+    def to_representation(self, value: dict[str, Any]) -> dict[str, Any]:
+        return value
+
+
+# contract: io.enriched
+class EnrichedItemRead(serializers.Serializer[Any]):
+    item = ItemRead(read_only=True)
+    parts = serializers.ListField(child=DownstreamBody(), read_only=True)

@@ -1,4 +1,8 @@
-"""The contract's endpoints: health, auth, the current user and the items resource."""
+"""The contract's endpoints: health, auth, the current user and the items resource.
+
+Under ASGI, ``GET /items/{id}/enriched`` is served by ``async_views`` instead of
+``ItemViewSet.retrieve_enriched``; everything else is served by these views either way.
+"""
 
 from __future__ import annotations
 
@@ -15,19 +19,23 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, MethodNotAllowed
-from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from impl_drf.api import security
+from impl_drf.api.downstream import get_downstream
 from impl_drf.api.models import Item, User
 from impl_drf.api.parsers import require_json_body
 from impl_drf.api.permissions import IsOwnerOrReadOnly
 from impl_drf.api.problems import Conflict, InvalidCredentials
 from impl_drf.api.schema import BODY_ERRORS, problems
 from impl_drf.api.serializers import (
+    EnrichedItemRead,
+    EnrichedQuery,
     ItemRead,
     ItemWrite,
     TokenRead,
@@ -166,7 +174,16 @@ class MeView(MethodFirstMixin, generics.RetrieveAPIView[User]):
         return self.request.user  # type: ignore[return-value]
 
 
-# contract: items.list, items.create, items.retrieve, items.update, items.delete
+# contract: io.enriched
+# One description for both views of the fan-out (this one and async_views'): the
+# document is generated from this URLconf whichever server runs.
+ENRICHED_SCHEMA = extend_schema(
+    parameters=[EnrichedQuery],
+    responses={200: EnrichedItemRead, **problems(401, 404, 422, 502, 503, 504)},
+)
+
+
+# contract: items.list, items.create, items.retrieve, items.update, items.delete, io.enriched
 @extend_schema_view(
     list=extend_schema(
         responses={200: ItemRead(many=True), **problems(422, 503)},
@@ -190,6 +207,7 @@ class MeView(MethodFirstMixin, generics.RetrieveAPIView[User]):
         responses={200: ItemRead, **problems(*BODY_ERRORS, 401, 403, 404, 422, 503)}
     ),
     destroy=extend_schema(responses={204: None, **problems(401, 403, 404, 503)}),
+    retrieve_enriched=ENRICHED_SCHEMA,
 )
 class ItemViewSet(MethodFirstMixin, JSONBodyMixin, viewsets.ModelViewSet[Item]):
     """Items: anyone may read them; only an item's owner may change or delete it."""
@@ -245,3 +263,26 @@ class ItemViewSet(MethodFirstMixin, JSONBodyMixin, viewsets.ModelViewSet[Item]):
 
     def get_success_headers(self, data: Any) -> dict[str, str]:
         return {"Location": reverse("item-detail", kwargs={"pk": data["id"]})}
+
+    # contract: io.enriched
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="enriched",
+        url_name="enriched",
+        # The token first (initial() checks it before this runs): without a valid
+        # one nothing is read and nothing is called.
+        permission_classes=[IsAuthenticated],
+    )
+    def retrieve_enriched(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The item and the answers of ``fanout`` concurrent calls to the downstream service."""
+        query = EnrichedQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        item = self.get_object()
+        # The connection would stay checked out of the pool until the request ends;
+        # given back now, the downstream wait does not keep one of DB_POOL_SIZE
+        # connections busy, and in-flight fan-outs are bounded by the HTTP pool, not
+        # the database's. (Autocommit: no transaction is open to end.)
+        connection.close()
+        parts = get_downstream().fetch_parts(item.pk, query.validated_data["fanout"])
+        return Response(EnrichedItemRead({"item": item, "parts": parts}).data)
