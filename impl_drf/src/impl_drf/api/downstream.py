@@ -257,11 +257,12 @@ def get_downstream() -> Downstream:
     not cross a fork. The lock keeps two first requests on two threads from making two.
     """
     global _downstream
-    with _lock:
-        if _downstream is None:
-            _downstream = create_downstream(settings.ARENA)
-            atexit.register(_downstream.close)
-        return _downstream
+    if _downstream is None:  # checked again under the lock: every later call takes none
+        with _lock:
+            if _downstream is None:
+                _downstream = create_downstream(settings.ARENA)
+                atexit.register(_downstream.close)
+    return _downstream
 
 
 # contract: io.enriched
