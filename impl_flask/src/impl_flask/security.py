@@ -9,9 +9,11 @@ three and nothing else (flask-jwt-extended adds ``jti``, ``type``, ``fresh`` and
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,10 +31,34 @@ _USER_ID = re.compile(r"[0-9]{1,19}")
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _off_the_hub(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run an argon2 computation without stalling the worker's other requests.
+
+    argon2-cffi releases the GIL while it hashes: under OS threads (sync, gthread,
+    granian) the other requests run meanwhile, and a plain call is right. Under
+    gunicorn's gevent worker every greenlet shares one OS thread, so a hash computed
+    there would freeze the whole worker for its duration (fan-outs in flight miss
+    their deadline); gevent's own pool of OS threads computes it instead, and only
+    the calling greenlet waits. ``func`` must not raise for an expected outcome: the
+    pool logs a traceback for every exception it hands back.
+    """
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        # Imported here: already loaded by the worker that patched, and nowhere else.
+        import gevent  # type: ignore[import-untyped]  # ships no type information
+
+        result: R = gevent.get_hub().threadpool.apply(func, args, kwargs)
+        return result
+    return func(*args, **kwargs)
+
 
 # contract: auth.register
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _off_the_hub(_hasher.hash, password)
 
 
 # contract: auth.token
@@ -44,6 +70,10 @@ def _dummy_hash() -> str:
 # contract: auth.token
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; with no user, spend the same time on a dummy hash."""
+    return _off_the_hub(_verify_password, password_hash, password)
+
+
+def _verify_password(password_hash: str | None, password: str) -> bool:
     try:
         matches = _hasher.verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
