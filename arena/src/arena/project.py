@@ -56,6 +56,13 @@ class Implementation:
     pages: dict[str, str] = field(default_factory=dict)
     # The contract's conformance levels it meets (docs/contract.md): "core", "io", ...
     levels: tuple[str, ...] = ("core",)
+    # The servers the CRUD benchmark measures (empty: all declared); the others serve a
+    # level's server models (threads, green threads) and are measured by its workload.
+    crud_servers: tuple[str, ...] = ()
+
+    @property
+    def benchmarked_servers(self) -> list[str]:
+        return [s for s in self.servers if not self.crud_servers or s in self.crud_servers]
 
     def server_command(self, server: str | None, host: str, port: int, workers: int) -> str:
         chosen = server or self.default_server
@@ -90,6 +97,7 @@ def implementation(name: str, checkout: Path | None = None) -> Implementation:
         demo_notes=list(declared.get("demo_notes", [])),
         pages={str(kind): str(path) for kind, path in declared.get("pages", {}).items()},
         levels=tuple(str(level) for level in declared.get("levels", ["core"])),
+        crud_servers=tuple(str(server) for server in declared.get("crud_servers", [])),
     )
 
 

@@ -76,3 +76,13 @@ def test_the_fanout_sweep_is_not_in_a_run_that_does_not_name_it():
     named = BenchConfig.smoke_run()
     named.workloads = ["fanout"]
     assert [w.name for w in Bench(named, Console(quiet=True)).workloads] == ["fanout"]
+
+
+def test_the_crud_benchmark_measures_the_declared_crud_servers():
+    from arena.project import select
+
+    for impl in select(None):
+        assert impl.default_server in impl.benchmarked_servers
+        assert set(impl.benchmarked_servers) <= set(impl.servers)
+        if impl.crud_servers:
+            assert set(impl.crud_servers) <= set(impl.servers), impl.name

@@ -337,7 +337,11 @@ class Bench:
     def _targets(self, impls: list[Implementation]) -> list[Target]:
         targets: list[Target] = []
         for impl in impls:
-            names = sorted(impl.servers) if self.config.all_servers else [impl.default_server]
+            names = (
+                sorted(impl.benchmarked_servers)
+                if self.config.all_servers
+                else [impl.default_server]
+            )
             names.sort(key=lambda name: name != impl.default_server)
             targets.extend(
                 Target(id=f"{impl.name}/{name}", impl=impl.name, server=name, kind="implementation")
