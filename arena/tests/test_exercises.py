@@ -319,3 +319,47 @@ def test_check_command_exits_non_zero_until_done(
     result = CliRunner().invoke(app, ["exercise", "check", "3"])
     assert result.exit_code == 0, result.output
     assert "Exercise 3 is done." in result.output
+
+
+def _fanout_results(root: Path, shares: dict[str, float]) -> None:
+    """A quick sweep's results where each variant got ``share`` of the ceiling at 200 ms."""
+    runs = []
+    for target, share in shares.items():
+        rps = share * 256 / 0.2
+        result = {
+            "rps": rps,
+            "requests": int(rps * 3),
+            "errors": {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0},
+            "statuses": {"200": int(rps * 3)},
+            "latency_ms": {"p50": 200.0, "p99": 400.0, "max": 500.0},
+        }
+        runs.append({"target": target, "latency_ms": 200, "fanout": 1, "connections": 256,
+                     "round": 0, "result": result, "usage": None, "rss_mb": None})  # fmt: skip
+    section = {
+        "latencies_ms": [10, 200],
+        "fanouts": [1],
+        "connections": [64, 256],
+        "contestants": [{"id": t, "kind": "variant"} for t in shares],
+        "runs": runs,
+    }
+    path = root / exercises.FANOUT_QUICK_RESULTS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"workloads": {"fanout": section}}))
+
+
+def test_crossover_wants_the_sweep_first(tree: Path) -> None:
+    report = exercises.check(5, tree)
+    assert not report.complete
+    assert "make bench-fanout-quick" in report.checks[0].hint
+
+
+def test_crossover_is_done_when_some_keep_up_and_some_fall_behind(tree: Path) -> None:
+    _fanout_results(tree, {"fastapi/uvicorn": 0.9, "flask/gunicorn-gthread": 0.25})
+    report = exercises.check(5, tree)
+    assert report.complete, [c.text for c in report.checks if not c.done]
+    assert report.notes[0].startswith("fastapi/uvicorn: 0.90")
+
+
+def test_crossover_is_not_done_when_every_variant_keeps_up(tree: Path) -> None:
+    _fanout_results(tree, {"fastapi/uvicorn": 0.9, "flask/gunicorn-gevent": 0.85})
+    assert not exercises.check(5, tree).complete

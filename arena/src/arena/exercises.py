@@ -578,11 +578,73 @@ def check_footgun(root: Path, measure: bool = False) -> Report:
 # one slow call was queued behind one.
 SLOW_CALL_MS = 50.0
 
+FANOUT_QUICK_RESULTS = Path(".arena") / "bench-fanout-quick" / "results.json"
+
+
+def _fanout_sweep(root: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((root / FANOUT_QUICK_RESULTS).read_text())
+        section: dict[str, Any] = data["workloads"]["fanout"]
+        return section
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def check_crossover(root: Path) -> Report:
+    """Exercise 5: the quick fan-out sweep ran, over threads and an event loop."""
+    from arena.bench.workloads import fanout
+
+    report = Report(5, "Find the latency at which threads stop scaling")
+    section = _fanout_sweep(root)
+    report.add(
+        section is not None,
+        "`make bench-fanout-quick` measured the fan-out sweep",
+        f"run `make bench-fanout-quick`; it writes {FANOUT_QUICK_RESULTS.parent}/results.md",
+    )
+    if section is None:
+        return report
+    kinds = {c["id"]: c["kind"] for c in section.get("contestants", [])}
+    # At the longest latency and the most connections, some variants keep up with the
+    # ceiling and some do not: that gap is the crossover the exercise asks about.
+    longest = max(section.get("latencies_ms") or [0])
+    most = max(section.get("connections") or [0])
+    shares = {
+        cell.target: cell.rps.median / fanout.ceiling(cell.connections, cell.latency_ms)
+        for cell in fanout.cells(section)
+        if kinds.get(cell.target) == "variant"
+        and cell.latency_ms == longest
+        and cell.connections == most
+    }
+    keeping_up = sorted(t for t, share in shares.items() if share >= KEEPING_UP)
+    falling_behind = sorted(t for t, share in shares.items() if share < KEEPING_UP / 2)
+    report.add(
+        bool(keeping_up and falling_behind),
+        f"at {longest:g} ms and {most} connections some variants keep up with the ceiling "
+        f"({', '.join(keeping_up) or 'none'}) and some fall far behind "
+        f"({', '.join(falling_behind) or 'none'})",
+        "every implementation must declare level io and start: read the notes of results.md",
+    )
+    latencies = section.get("latencies_ms") or []
+    report.add(
+        len(latencies) >= 2,
+        "it covers at least two downstream latencies" + (f" ({latencies})" if latencies else ""),
+        "keep the quick sweep's latencies: the crossover is between them",
+    )
+    for target, share in sorted(shares.items(), key=lambda pair: -pair[1]):
+        report.notes.append(f"{target}: {share:.2f} of the ceiling at {longest:g} ms, {most} conn.")
+    return report
+
+
+# A variant within this share of the Little's-law ceiling keeps up with it.
+KEEPING_UP = 0.8
+
+
 CHECKERS: dict[int, Callable[[Path], Report]] = {
     1: check_run_it,
     2: check_break_it,
     3: check_extend_it,
     4: check_footgun,
+    5: check_crossover,
 }
 
 
@@ -615,7 +677,7 @@ def print_report(console: Console, report: Report) -> None:
 
 @cli.command("check")
 def check_command(
-    number: Annotated[int, typer.Argument(min=1, max=len(CHECKERS), help="The exercise, 1 to 4.")],
+    number: Annotated[int, typer.Argument(min=1, max=len(CHECKERS), help="The exercise, 1 to 5.")],
     measure: Annotated[
         bool, typer.Option(help="Exercise 4: also time /fast while /report is under load.")
     ] = False,

@@ -36,7 +36,7 @@ DOWNSTREAM_TIMEOUT_ENV = "DOWNSTREAM_TIMEOUT_SECONDS"
 # named after (io.enriched.ok: level io); every other rule is in core.
 CORE = "core"
 LEVELS = (CORE, "io")
-DEFAULT_DOWNSTREAM_TIMEOUT = 1.0
+DEFAULT_DOWNSTREAM_TIMEOUT = 2.0
 # Examples per operation and phase when fuzzing: enough to find the usual faults while a
 # run over three servers stays within a couple of minutes on a small machine.
 DEFAULT_FUZZ_EXAMPLES = 25

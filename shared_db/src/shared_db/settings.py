@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         description="The downstream service of GET /items/{id}/enriched (level io).",
     )
     downstream_timeout_seconds: float = Field(
-        default=1.0,
+        default=2.0,
         gt=0,
         le=60,
         description="How long one downstream call may take before the answer is 504.",
