@@ -56,8 +56,9 @@ def path_key(path: str) -> str:
 
 
 @cache
-def contract_operations() -> frozenset[tuple[str, str]]:
-    """``(METHOD, path)`` of every operation docs/contract.md names, e.g. ``GET /items/{id}``.
+def contract_operations(levels: frozenset[str]) -> frozenset[tuple[str, str]]:
+    """``(METHOD, path)`` of every operation docs/contract.md names, e.g. ``GET /items/{id}``,
+    in the sections of ``levels`` (a section headed "... (level `io`)" is level io).
 
     The OpenAPI section is left out: it names the document and its UI, which are not
     operations the UI lists.
@@ -65,10 +66,11 @@ def contract_operations() -> frozenset[tuple[str, str]]:
     text = (root() / "docs" / "contract.md").read_text(encoding="utf-8")
     operations = set()
     for section in re.split(r"^## ", text, flags=re.MULTILINE):
-        if section.startswith("OpenAPI"):
+        level = re.match(r"[^\n]*\(level `([a-z]+)`\)", section)
+        if section.startswith("OpenAPI") or (level and level.group(1) not in levels):
             continue
         for method, path in re.findall(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`\s]*)`", section):
-            operations.add((method, path_key(path)))
+            operations.add((method, path_key(path.split("?", 1)[0])))
     if not operations:
         raise RuntimeError("found no `METHOD /path` operations in docs/contract.md")
     return frozenset(operations)
@@ -92,8 +94,8 @@ def _listed(opened: Visit, script: str, expected: int) -> set[tuple[str, str]]:
     return {(method.strip().upper(), path_key(path.strip())) for method, path in listed}
 
 
-def _missing_operations(opened: Visit, script: str, ui: str) -> list[str]:
-    expected = contract_operations()
+def _missing_operations(opened: Visit, script: str, ui: str, deployment: Deployment) -> list[str]:
+    expected = contract_operations(frozenset(deployment.impl.levels))
     missing = expected - _listed(opened, script, len(expected))
     if not missing:
         return []
@@ -119,13 +121,13 @@ def test_swagger_ui_renders_offline(
     deployment: Deployment, visit: Callable[[str, str], Visit]
 ) -> None:
     opened = visit(f"{deployment.url}/docs", f"{deployment.name}-docs")
-    opened.fail_on(*_missing_operations(opened, SWAGGER_OPERATIONS, "Swagger UI"))
+    opened.fail_on(*_missing_operations(opened, SWAGGER_OPERATIONS, "Swagger UI", deployment))
 
 
 def test_redoc_renders_offline(deployment: Deployment, visit: Callable[[str, str], Visit]) -> None:
     path = _page_path(deployment, "redoc")
     opened = visit(f"{deployment.url}{path}", f"{deployment.name}-redoc")
-    missing = _missing_operations(opened, REDOC_OPERATIONS, "ReDoc")
+    missing = _missing_operations(opened, REDOC_OPERATIONS, "ReDoc", deployment)
     opened.fail_on(*missing, refused_by_policy=REDOC_LOGO)
 
 
