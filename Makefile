@@ -91,8 +91,12 @@ bench-quick: bench-tools ## A short measurement run (< 3 min) into .arena/bench-
 		*) echo "BENCH_SCALE must be empty or tiny, not '$(BENCH_SCALE)'"; exit 2 ;; \
 	esac
 
-bench-fanout-quick: bench-tools ## A short fan-out sweep (two latencies, two connection counts) into .arena/bench-fanout-quick/
-	@$(ARENA) bench --quick --workload fanout --out .arena/bench-fanout-quick
+bench-fanout-quick: bench-tools ## A short fan-out sweep (two latencies, two connection counts) into .arena/bench-fanout-quick/ (BENCH_SCALE=tiny: one cell, into .arena/bench-fanout-smoke/)
+	@case "$(BENCH_SCALE)" in \
+		"") $(ARENA) bench --quick --workload fanout --out .arena/bench-fanout-quick ;; \
+		tiny) $(ARENA) bench --quick --smoke --workload fanout --out .arena/bench-fanout-smoke ;; \
+		*) echo "BENCH_SCALE must be empty or tiny, not '$(BENCH_SCALE)'"; exit 2 ;; \
+	esac
 
 bench-profile: bench-tools ## bench-quick plus py-spy flamegraphs of one worker per implementation and server (.arena/bench-quick/profiles/)
 	@$(ARENA) bench --quick --profile
