@@ -75,8 +75,8 @@ bench-tools: sync ## Install wrk and hey if missing (apt-get as root, Homebrew o
 	@$(UV) run --locked python -m arena.bench.tools
 
 # --strict: results that go into docs/ come from a checkout that is exactly a commit.
-bench: bench-tools ## Measure the CRUD endpoints, the ladder and the static figures (~60 min: 5 interleaved rounds x 5 s per cell, open loop) into docs/results.md and docs/results/
-	@$(ARENA) bench --strict
+bench: bench-tools ## Measure the CRUD endpoints, the ladder and the static figures (~60 min: 5 interleaved rounds x 5 s per cell, open loop, py-spy flamegraphs) into docs/results.md and docs/results/
+	@$(ARENA) bench --strict --profile
 
 bench-fanout: bench-tools ## The I/O-bound fan-out sweep (level io; ~70 min: latency x fan-out x connections, 3 rounds) into docs/results/fanout/
 	@$(ARENA) bench --strict --workload fanout --out docs/results/fanout
