@@ -60,6 +60,14 @@ def test_footgun_reads_the_fast_endpoint(results):
     assert measured["blocking"].median > 100 * measured["async"].median
 
 
+def test_a_fast_endpoint_that_never_answered_waited_at_least_the_whole_run(results):
+    silent = {"requests": 0, "duration_s": 5.0, "rps": 0, "latency_ms": {"p99": 0.0}}
+    results = {**results, "footgun": {**results["footgun"], "blocking": {"fast": silent}}}
+    measured = measures.measure({"kind": "footgun"}, results, None, root())
+    assert measured is not None
+    assert measured["blocking"].median == pytest.approx(5000.0)
+
+
 def test_cpu_per_request_is_a_metric_of_runs_that_measured_it(results):
     run = bench_results.crud_runs(results)[0]
     run["usage"] = {"server_cpu_s": 0.5, "postgres_cpu_s": 0.1}

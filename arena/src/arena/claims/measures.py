@@ -146,7 +146,11 @@ def footgun(results: dict[str, Any], spec: dict[str, Any]) -> Measured | None:
     found = {}
     for variant, entry in exhibit.items():
         fast = entry.get("fast") if isinstance(entry, dict) else None
-        if fast:
+        if fast and int(fast.get("requests", 1)) == 0 and metric != "rps":
+            # No reply within the whole run: the stall outlasted it, so the run's length
+            # is a lower bound on any latency (wrk reports zeros for an empty histogram).
+            found[variant] = summarise([float(fast.get("duration_s", 0)) * 1000])
+        elif fast:
             found[variant] = summarise([_metric(fast, metric)])
     return found or None
 
