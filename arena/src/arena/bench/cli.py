@@ -28,8 +28,10 @@ def _render_contract_grid() -> None:
         "Rule checks passed / run, grouped by the section of `docs/contract.md` each rule "
         "belongs to (a test marked with two rules counts for both). Each implementation's "
         "default server runs the whole suite; every other server it declares runs the "
-        f"sections where servers differ ({', '.join(contract.PER_SERVER_SECTIONS)}): in "
-        "its other sections it shows only the rules those tests also check (⚪ for none)."
+        f"sections where servers differ ({', '.join(contract.PER_SERVER_SECTIONS)}, and "
+        "the section of each further conformance level it declares, such as io): in its "
+        "other sections it shows only the rules those tests also check (⚪ for none). The "
+        "first row is the levels each implementation declares in `[tool.arena]`."
         "\n\n" + contract.markdown(contract.load_summary(summary), contract.load_servers(summary))
     )
     console.print(f"Wrote {target.relative_to(root())}.")
