@@ -221,7 +221,11 @@ class Fanout:
             answer = httpx.get(f"{url}/items/{item}/enriched?fanout=2", headers=headers, timeout=30)
         except httpx.HTTPError as exc:
             return f"GET /items/{{id}}/enriched: {exc}"
-        if answer.status_code != 200 or len(answer.json().get("parts", [])) != 2:
+        try:
+            parts = answer.json().get("parts", []) if answer.status_code == 200 else None
+        except (ValueError, AttributeError):
+            parts = None
+        if not isinstance(parts, list) or len(parts) != 2:
             return f"GET /items/{{id}}/enriched?fanout=2: {answer.status_code} {answer.text[:200]}"
         return None
 
