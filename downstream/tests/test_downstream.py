@@ -89,3 +89,16 @@ def test_each_failure_mode_per_item(service: httpx.Client) -> None:
     # The abandoned call is no longer in flight once the client has gone.
     time.sleep(0.2)
     assert service.get("/stats/stuck").json()["in_flight"] == 0
+
+
+def test_gather_releases_the_calls_together_once_all_are_in(service: httpx.Client) -> None:
+    assert service.put("/behaviour/herd", json={"gather": 3}).status_code == 200
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda k: service.get(f"/work?item=herd&part={k}"), range(3)))
+    assert [a.status_code for a in answers] == [200] * 3
+    assert service.get("/stats/herd").json()["max_in_flight"] == 3
+    # One at a time never gathers: each waits out the bound, answers, and says so.
+    service.put("/behaviour/alone", json={"gather": 2})
+    assert service.get("/work", params={"item": "alone"}).status_code == 200
+    assert service.get("/stats/alone").json()["max_in_flight"] == 1
+    assert service.put("/behaviour/x", json={"gather": True}).status_code == 400

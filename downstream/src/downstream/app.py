@@ -10,7 +10,8 @@ milliseconds. What a call gets can be chosen two ways:
   parallel never meet): ``PUT /behaviour/{item}`` with ``{"ms", "status", "hang",
   "drop", "not_json"}`` applies to every call carrying ``item={item}``, the query
   parameter the contract's fan-out adds. ``drop`` closes the connection without an
-  answer; ``not_json`` answers ``200`` with a body that is not JSON.
+  answer; ``not_json`` answers ``200`` with a body that is not JSON; ``gather: N`` holds
+  each call until N calls for the item are in flight together (at most 1.5 s).
 
 ``GET /stats/{item}`` tells how many calls for that item arrived and how many were
 in flight at once at most: how the suite sees that a fan-out was concurrent without
@@ -21,6 +22,7 @@ call, so the suite runs the service with one process; a benchmark may run severa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 from collections import OrderedDict
@@ -33,6 +35,7 @@ from aiohttp import web
 MAX_ITEMS = 50_000
 MAX_DELAY_MS = 600_000
 MAX_BYTES = 1_000_000
+GATHER_TIMEOUT_S = 1.5
 
 
 @dataclass
@@ -42,11 +45,16 @@ class Behaviour:
     hang: bool = False
     drop: bool = False
     not_json: bool = False
+    # Hold each call until this many calls for the item are in flight at once (or
+    # GATHER_TIMEOUT_S passes): a concurrent fan-out is released together, whatever the
+    # machine's load, while a sequential one never gathers.
+    gather: int = 0
 
     @classmethod
     def from_json(cls, body: Any) -> Behaviour:
-        if not isinstance(body, dict) or set(body) - {"ms", "status", "hang", "drop", "not_json"}:
-            raise ValueError("expected an object with ms, status, hang, drop, not_json")
+        known = {"ms", "status", "hang", "drop", "not_json", "gather"}
+        if not isinstance(body, dict) or set(body) - known:
+            raise ValueError("expected an object with ms, status, hang, drop, not_json, gather")
         ms = float(body.get("ms", 0))
         status = int(body.get("status", 200))
         if not 0 <= ms <= MAX_DELAY_MS or not 200 <= status <= 599:
@@ -54,7 +62,10 @@ class Behaviour:
         flags = {k: body.get(k, False) for k in ("hang", "drop", "not_json")}
         if not all(isinstance(v, bool) for v in flags.values()):
             raise ValueError("hang, drop and not_json are booleans")
-        return cls(ms=ms, status=status, **flags)
+        gather = body.get("gather", 0)
+        if not isinstance(gather, int) or isinstance(gather, bool) or not 0 <= gather <= 64:
+            raise ValueError("gather must be an integer 0..64")
+        return cls(ms=ms, status=status, gather=gather, **flags)
 
 
 @dataclass
@@ -62,6 +73,14 @@ class Stats:
     calls: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
+    gathered: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "calls": self.calls,
+            "in_flight": self.in_flight,
+            "max_in_flight": self.max_in_flight,
+        }
 
 
 @dataclass
@@ -122,6 +141,12 @@ async def work(request: web.Request) -> web.StreamResponse:
         if behaviour.hang:
             # Until the client gives up: its disconnect cancels this handler.
             await asyncio.Event().wait()
+        if behaviour.gather and stats is not None:
+            if stats.in_flight >= behaviour.gather:
+                stats.gathered.set()
+            # Never gathered: answered anyway after the bound, and the statistics say so.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stats.gathered.wait(), GATHER_TIMEOUT_S)
         if behaviour.ms:
             await asyncio.sleep(behaviour.ms / 1000)
     finally:
@@ -156,7 +181,7 @@ async def put_behaviour(request: web.Request) -> web.Response:
 
 async def get_stats(request: web.Request) -> web.Response:
     found = request.app[STATE].stats.get(request.match_info["item"], Stats())
-    return web.json_response(found.__dict__)
+    return web.json_response(found.to_json())
 
 
 async def health(_: web.Request) -> web.Response:
