@@ -78,7 +78,7 @@ bench-tools: sync ## Install wrk and hey if missing (apt-get as root, Homebrew o
 bench: bench-tools ## Measure the CRUD endpoints, the ladder and the static figures (~60 min: 5 interleaved rounds x 5 s per cell, open loop, py-spy flamegraphs) into docs/results.md and docs/results/
 	@$(ARENA) bench --strict --profile
 
-bench-fanout: bench-tools ## The I/O-bound fan-out sweep (level io; ~70 min: latency x fan-out x connections, 3 rounds) into docs/results/fanout/
+bench-fanout: bench-tools ## The I/O-bound fan-out sweep (level io; ~35 min: latency x fan-out x connections, 2 rounds x 2 s) into docs/results/fanout/
 	@$(ARENA) bench --strict --workload fanout --out docs/results/fanout
 
 # BENCH_SCALE=tiny: every phase at a tiny size (well under a minute, into .arena/bench-smoke/).
