@@ -78,8 +78,8 @@ bench-tools: sync ## Install wrk and hey if missing (apt-get as root, Homebrew o
 bench: bench-tools ## Measure the CRUD endpoints, the ladder and the static figures (~60 min: 5 interleaved rounds x 5 s per cell, open loop, py-spy flamegraphs) into docs/results.md and docs/results/
 	@$(ARENA) bench --strict --profile
 
-bench-fanout: bench-tools ## The I/O-bound fan-out sweep (level io; ~35 min: latency x fan-out x connections, 2 rounds x 2 s) into docs/results/fanout/
-	@$(ARENA) bench --strict --workload fanout --out docs/results/fanout
+bench-fanout: bench-tools ## The I/O-bound fan-out sweep (level io; ~35 min: latency x fan-out x connections, 2 rounds x 2 s, then a py-spy flamegraph per variant at 200 ms x 256 connections) into docs/results/fanout/
+	@$(ARENA) bench --strict --profile --workload fanout --out docs/results/fanout
 
 # BENCH_SCALE=tiny: every phase at a tiny size (well under a minute, into .arena/bench-smoke/).
 BENCH_SCALE ?=
@@ -93,8 +93,8 @@ bench-quick: bench-tools ## A short measurement run (< 3 min) into .arena/bench-
 
 bench-fanout-quick: bench-tools ## A short fan-out sweep (two latencies, two connection counts) into .arena/bench-fanout-quick/ (BENCH_SCALE=tiny: one cell, into .arena/bench-fanout-smoke/)
 	@case "$(BENCH_SCALE)" in \
-		"") $(ARENA) bench --quick --workload fanout --out .arena/bench-fanout-quick ;; \
-		tiny) $(ARENA) bench --quick --smoke --workload fanout --out .arena/bench-fanout-smoke ;; \
+		"") $(ARENA) bench --quick --profile --workload fanout --out .arena/bench-fanout-quick ;; \
+		tiny) $(ARENA) bench --quick --smoke --profile --workload fanout --out .arena/bench-fanout-smoke ;; \
 		*) echo "BENCH_SCALE must be empty or tiny, not '$(BENCH_SCALE)'"; exit 2 ;; \
 	esac
 

@@ -96,3 +96,42 @@ def test_every_calibration_names_a_module_of_its_folder():
         module = contestant.served.app_module
         assert (fanout.calibration_dir() / f"{module}.py").is_file()
         assert module in contestant.served.servers[contestant.server]
+
+
+def test_a_claim_reads_one_cell_of_the_sweep_as_rps_or_share_of_the_ceiling():
+    from arena.claims import measures
+
+    results = {"workloads": {"fanout": _section()}}
+    spec = {
+        "kind": "fanout",
+        "latency_ms": 50,
+        "fanout": 1,
+        "connections": 8,
+        "subjects": ["fastapi/uvicorn", "flask/gunicorn-gthread"],
+    }
+    measured = measures.fanout(results, spec)
+    assert measured is not None
+    assert set(measured) == {"fastapi/uvicorn"}  # no runs of the other: left out
+    assert measured["fastapi/uvicorn"].median == pytest.approx(155)
+    assert measured["fastapi/uvicorn"].n == 2
+    share = measures.fanout(results, {**spec, "metric": "ceiling_share"})
+    assert share is not None
+    assert share["fastapi/uvicorn"].median == pytest.approx(155 / fanout.ceiling(8, 50))
+    assert measures.fanout({}, spec) is None
+
+
+def test_the_claims_command_joins_the_sweeps_own_results_file(tmp_path):
+    import json
+
+    from arena.bench.results import SCHEMA
+    from arena.claims.cli import _with_fanout
+
+    sweep = tmp_path / "fanout.json"
+    document = {"schema": SCHEMA, "workloads": {"fanout": _section()}}
+    sweep.write_text(json.dumps(document), encoding="utf-8")
+    merged = _with_fanout({"workloads": {"crud": {"runs": []}}}, sweep)
+    assert merged is not None
+    assert set(merged["workloads"]) == {"crud", "fanout"}
+    assert _with_fanout(None, tmp_path / "absent.json") is None
+    sweep.write_text("{}", encoding="utf-8")  # not a results file: a warning, results kept
+    assert _with_fanout(None, sweep) is None

@@ -248,6 +248,7 @@ def test_the_project_claims_file_parses_and_uses_known_kinds():
         "code_lines",
         "micro",
         "micro_share",
+        "fanout",
     }
     for claim in claims:
         assert claim.measure["kind"] in kinds, claim.id

@@ -12,7 +12,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from arena.bench import usage
 
 RATE_HZ = 100
 
@@ -75,3 +78,14 @@ def record(pid: int, out: Path, duration_s: int) -> None:
     if done.returncode != 0 or not out.exists():
         reason = (done.stderr or done.stdout).strip().splitlines()
         raise ProfileFailed(reason[-1] if reason else f"py-spy exited {done.returncode}")
+
+
+def busiest_worker(pid: int, window_s: float = 0.5) -> int:
+    """The process under ``pid`` (the server) that spent the most CPU over ``window_s``."""
+    processes = usage.tree(pid)
+    before = usage.cpu_seconds(processes)
+    time.sleep(window_s)
+    after = usage.cpu_seconds(processes)
+    spent = {p: after[p] - before.get(p, 0.0) for p in after}
+    workers = {p: v for p, v in spent.items() if p != pid} or spent
+    return max(workers, key=lambda p: workers[p]) if workers else pid

@@ -25,6 +25,9 @@ err = Console(stderr=True)
 
 DOC_PATH = Path("docs") / "claims.md"
 RESULTS_PATH = Path("docs") / "results" / "results.json"
+# The fan-out sweep is its own run (make bench-fanout) with its own results file; its
+# section joins the main results for the claims that measure the I/O-bound workload.
+FANOUT_RESULTS_PATH = Path("docs") / "results" / "fanout" / "results.json"
 
 
 def run_micro(repeats: int) -> dict[str, Any]:
@@ -54,10 +57,33 @@ def evaluate(
     return outcomes
 
 
+def _with_fanout(results: dict[str, Any] | None, path: Path) -> dict[str, Any] | None:
+    """``results`` with the fan-out sweep's section, when the sweep's file is there."""
+    if not path.is_file():
+        return results
+    try:
+        section = bench_results.workload(bench_results.load(path), "fanout")
+    except (OSError, ValueError) as exc:
+        err.print(
+            f"[yellow]warning:[/] no usable fan-out results ({exc}); fan-out claims: not measured"
+        )
+        return results
+    merged = dict(results or {})
+    merged["workloads"] = {**merged.get("workloads", {}), "fanout": section}
+    return merged
+
+
 def claims(
     results_path: Annotated[
         Path | None,
         typer.Option("--results", help=f"A results JSON (default: {RESULTS_PATH})."),
+    ] = None,
+    fanout_results_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--fanout-results",
+            help=f"The fan-out sweep's results JSON (default: {FANOUT_RESULTS_PATH}).",
+        ),
     ] = None,
     claims_path: Annotated[
         Path | None,
@@ -100,6 +126,7 @@ def claims(
     except (OSError, ValueError) as exc:
         err.print(f"[yellow]warning:[/] no usable results JSON ({exc}); HTTP claims: not measured")
         results = None
+    results = _with_fanout(results, fanout_results_path or repository / FANOUT_RESULTS_PATH)
     micro_data = None
     if micro and measures.needs_micro([c.measure for c in claim_list]):
         console.print("Running the micro-benchmarks ...")

@@ -18,6 +18,9 @@ A claim's ``[measure]`` table names a ``kind`` and its parameters:
   ``operations`` (each piece once), or of the whole package when ``operations`` is absent.
 - ``micro``: a micro-benchmark's seconds per call, per variant, at ``n`` items
   (``unit = "us"`` reports microseconds).
+- ``fanout``: the fan-out sweep's req/s per target (a variant or a bare wait) in one
+  cell: ``latency_ms``, ``fanout`` and ``connections``; with ``metric = "ceiling_share"``,
+  req/s as a fraction of the cell's Little's-law ceiling. Rounds give the spread.
 - ``micro_share``: one micro-benchmark variant at ``n`` items as a fraction of one
   target's server CPU per request for ``scenario`` at ``connections`` (8 unless given).
 
@@ -33,6 +36,7 @@ from typing import Any
 
 from arena.bench import results as bench_results
 from arena.bench.stats import Summary, summarise
+from arena.bench.workloads import fanout as fanout_workload
 
 Measured = dict[str, Summary]
 
@@ -177,6 +181,26 @@ def code_lines(root: Path, spec: dict[str, Any]) -> Measured | None:
     return {impl: summarise([float(sum(chosen[impl].values()))]) for impl in packages}
 
 
+def fanout(results: dict[str, Any], spec: dict[str, Any]) -> Measured | None:
+    latency, width = float(spec["latency_ms"]), int(spec["fanout"])
+    connections = int(spec["connections"])
+    share = spec.get("metric", "rps") == "ceiling_share"
+    limit = fanout_workload.ceiling(connections, latency)
+    found = {}
+    for subject in spec["subjects"]:
+        values = [
+            float(run["result"]["rps"]) / (limit if share else 1.0)
+            for run in bench_results.workload(results, "fanout").get("runs", [])
+            if run["target"] == subject
+            and float(run["latency_ms"]) == latency
+            and int(run["fanout"]) == width
+            and int(run["connections"]) == connections
+        ]
+        if values:
+            found[subject] = summarise(values)
+    return found or None
+
+
 def micro(data: dict[str, Any] | None, spec: dict[str, Any]) -> Measured | None:
     if not data:
         return None
@@ -220,6 +244,8 @@ def measure(
         return footgun(results, spec)
     if kind == "code_lines":
         return code_lines(root, spec)
+    if kind == "fanout":
+        return fanout(results, spec)
     if kind == "micro":
         return micro(micro_data, spec)
     if kind == "micro_share":

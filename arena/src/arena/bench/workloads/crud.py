@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import random
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
@@ -279,15 +278,6 @@ class Crud:
                 progress.advance(task)
         return out
 
-    def _busiest_worker(self, pid: int, window_s: float = 0.5) -> int:
-        processes = usage.tree(pid)
-        before = usage.cpu_seconds(processes)
-        time.sleep(window_s)
-        after = usage.cpu_seconds(processes)
-        spent = {p: after[p] - before.get(p, 0.0) for p in after}
-        workers = {p: v for p, v in spent.items() if p != pid} or spent
-        return max(workers, key=lambda p: workers[p]) if workers else pid
-
     def _profiles(self, ctx: Context) -> dict[str, Any]:
         config = ctx.config
         out: dict[str, Any] = {
@@ -319,7 +309,7 @@ class Crud:
                     )
                 )
                 try:
-                    worker = self._busiest_worker(target.running.pid)
+                    worker = profiling.busiest_worker(target.running.pid)
                     profiling.record(worker, ctx.out_dir / relative, config.profile_duration_s)
                     out["files"][target.id] = relative.as_posix()
                 except (profiling.ProfileFailed, OSError) as exc:

@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 
 from arena import servers
-from arena.bench import fmt, stats, usage, wrk
+from arena.bench import fmt, profiling, stats, usage, wrk
 from arena.bench import memory as memory_module
 from arena.bench.targets import Target
 from arena.bench.workloads import Context, Page
@@ -54,6 +54,8 @@ SIMULATOR_WORKERS = 2
 # the largest connection count, so that no default limit is what the figures show.
 DOWNSTREAM_TIMEOUT_S = 10
 DOWNSTREAM_CONNECTIONS = 1024
+# The profiled cell's connections: the issue's 256 (ceiling 1,280 req/s at 200 ms).
+PROFILE_MAX_CONNECTIONS = 256
 BODY_BYTES = 512
 
 
@@ -260,6 +262,8 @@ class Fanout:
                         if run is not None:
                             out["runs"].append(run)
                         progress.advance(task)
+            if config.profile and latency == max(config.fanout_latencies_ms):
+                self._profiles(ctx, latency, contestants, out)
         finally:
             for contestant in contestants:
                 if contestant.running is not None:
@@ -279,7 +283,6 @@ class Fanout:
         round_index: int,
     ) -> dict[str, Any] | None:
         config = ctx.config
-        timeout = max(5, round(DOWNSTREAM_TIMEOUT_S * 2))
         if contestant is None:  # the simulator itself
             target_id, url, pid, port = (
                 "downstream",
@@ -297,17 +300,7 @@ class Fanout:
                 args = [ctx.fixtures.token, str(ctx.ids_file), str(fanout)]
             else:
                 script, args = "path.lua", ["/sleep"]
-        argv = wrk.command(
-            ctx.wrk,
-            url,
-            script,
-            connections=connections,
-            duration_s=config.fanout_duration_s,
-            threads=config.wrk_threads,
-            timeout_s=timeout,
-            script_args=args,
-            prefix=ctx.pinning.prefix(),
-        )
+        argv = self._argv(ctx, url, script, args, connections, config.fanout_duration_s)
         meter = usage.Meter(pid, port, ctx.postgres_pid, 1.0) if pid else None
         try:
             if meter is not None:
@@ -333,6 +326,80 @@ class Fanout:
             "rss_mb": rss,
         }
 
+    def _argv(
+        self,
+        ctx: Context,
+        url: str,
+        script: str,
+        args: list[str],
+        connections: int,
+        duration_s: float,
+    ) -> list[str]:
+        return wrk.command(
+            ctx.wrk,
+            url,
+            script,
+            connections=connections,
+            duration_s=duration_s,
+            threads=ctx.config.wrk_threads,
+            timeout_s=max(5, round(DOWNSTREAM_TIMEOUT_S * 2)),
+            script_args=args,
+            prefix=ctx.pinning.prefix(),
+        )
+
+    def _profiles(
+        self, ctx: Context, latency: float, contestants: list[Contestant], out: dict[str, Any]
+    ) -> None:
+        """A py-spy flamegraph of each variant's busiest worker in one loaded cell.
+
+        The cell is the slowest latency at fan-out 1 and the most connections up to
+        ``PROFILE_MAX_CONNECTIONS``: where the sweep shows which variants fall short of
+        the ceiling, so the profile shows what the CPU was doing instead of waiting.
+        """
+        config = ctx.config
+        counts = [c for c in config.fanout_connections if c <= PROFILE_MAX_CONNECTIONS]
+        connections = max(counts or config.fanout_connections)
+        fanout = config.fanout_fanouts[0]
+        section: dict[str, Any] = {
+            "latency_ms": latency,
+            "fanout": fanout,
+            "connections": connections,
+            "duration_s": config.profile_duration_s,
+            "files": {},
+            "errors": {},
+        }
+        out["profiles"] = section
+        if ctx.out_dir is None:
+            section["errors"]["*"] = "no output directory"
+            return
+        if note := profiling.ptrace_note():
+            ctx.notes.append(f"fanout profiles: {note}")
+        variants = [c for c in contestants if c.kind == "variant" and c.running and not c.failures]
+        args = [ctx.fixtures.token, str(ctx.ids_file), str(fanout)]
+        for contestant in variants:
+            assert contestant.running is not None
+            relative = Path("profiles") / f"fanout-{contestant.id.replace('/', '-')}.svg"
+            argv = self._argv(
+                ctx,
+                contestant.running.url,
+                "enriched.lua",
+                args,
+                connections,
+                config.profile_duration_s + 2,
+            )
+            load = wrk.start(argv)
+            try:
+                worker = profiling.busiest_worker(contestant.running.pid)
+                profiling.record(worker, ctx.out_dir / relative, config.profile_duration_s)
+                section["files"][contestant.id] = relative.as_posix()
+            except (profiling.ProfileFailed, OSError) as exc:
+                section["errors"][contestant.id] = str(exc)
+            finally:
+                try:
+                    wrk.collect(load)
+                except wrk.WrkFailed as exc:
+                    ctx.notes.append(f"fanout {contestant.id} profile load: {exc}")
+
     # -- reporting ---------------------------------------------------------------------
 
     def context(self, page: Page) -> dict[str, Any]:
@@ -344,6 +411,7 @@ class Fanout:
             "settings": section.get("settings", {}),
             "image_prefix": page.image_prefix,
             "latencies": section.get("latencies_ms", []),
+            "profiles": section.get("profiles"),
         }
 
     def charts(self, page: Page, out: Path) -> None:
