@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from arena.bench import usage
+from arena.bench import usage, wrk
 
 RATE_HZ = 100
 
@@ -89,3 +89,25 @@ def busiest_worker(pid: int, window_s: float = 0.5) -> int:
     spent = {p: after[p] - before.get(p, 0.0) for p in after}
     workers = {p: v for p, v in spent.items() if p != pid} or spent
     return max(workers, key=lambda p: workers[p]) if workers else pid
+
+
+def record_under_load(
+    pid: int, load: list[str], out: Path, duration_s: int
+) -> tuple[str | None, str | None]:
+    """Profile the busiest worker of server ``pid`` into ``out`` while wrk ``load`` runs.
+
+    Returns why the profile failed and why the load failed, each None when it did not;
+    the load runs to its end either way, so the next measurement starts on a quiet server.
+    """
+    running = wrk.start(load)
+    profile_error = load_error = None
+    try:
+        record(busiest_worker(pid), out, duration_s)
+    except (ProfileFailed, OSError) as exc:
+        profile_error = str(exc)
+    finally:
+        try:
+            wrk.collect(running)
+        except wrk.WrkFailed as exc:
+            load_error = str(exc)
+    return profile_error, load_error

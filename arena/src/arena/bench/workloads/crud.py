@@ -299,26 +299,22 @@ class Crud:
             for target in live:
                 assert target.running is not None
                 relative = Path("profiles") / f"{target.id.replace('/', '-')}.svg"
-                load = wrk.start(
-                    self._wrk_argv(
-                        ctx,
-                        target,
-                        scenario.script,
-                        config.profile_connections,
-                        config.profile_duration_s + 2,
-                    )
+                argv = self._wrk_argv(
+                    ctx,
+                    target,
+                    scenario.script,
+                    config.profile_connections,
+                    config.profile_duration_s + 2,
                 )
-                try:
-                    worker = profiling.busiest_worker(target.running.pid)
-                    profiling.record(worker, ctx.out_dir / relative, config.profile_duration_s)
+                failed, load_failed = profiling.record_under_load(
+                    target.running.pid, argv, ctx.out_dir / relative, config.profile_duration_s
+                )
+                if failed is None:
                     out["files"][target.id] = relative.as_posix()
-                except (profiling.ProfileFailed, OSError) as exc:
-                    out["errors"][target.id] = str(exc)
-                finally:
-                    try:
-                        wrk.collect(load)
-                    except wrk.WrkFailed as exc:
-                        ctx.notes.append(f"{target.id} profile load: {exc}")
+                else:
+                    out["errors"][target.id] = failed
+                if load_failed is not None:
+                    ctx.notes.append(f"{target.id} profile load: {load_failed}")
                 progress.advance(task)
         return out
 

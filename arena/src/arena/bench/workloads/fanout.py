@@ -387,18 +387,15 @@ class Fanout:
                 connections,
                 config.profile_duration_s + 2,
             )
-            load = wrk.start(argv)
-            try:
-                worker = profiling.busiest_worker(contestant.running.pid)
-                profiling.record(worker, ctx.out_dir / relative, config.profile_duration_s)
+            failed, load_failed = profiling.record_under_load(
+                contestant.running.pid, argv, ctx.out_dir / relative, config.profile_duration_s
+            )
+            if failed is None:
                 section["files"][contestant.id] = relative.as_posix()
-            except (profiling.ProfileFailed, OSError) as exc:
-                section["errors"][contestant.id] = str(exc)
-            finally:
-                try:
-                    wrk.collect(load)
-                except wrk.WrkFailed as exc:
-                    ctx.notes.append(f"fanout {contestant.id} profile load: {exc}")
+            else:
+                section["errors"][contestant.id] = failed
+            if load_failed is not None:
+                ctx.notes.append(f"fanout {contestant.id} profile load: {load_failed}")
 
     # -- reporting ---------------------------------------------------------------------
 
